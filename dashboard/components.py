@@ -1,0 +1,143 @@
+"""Shared page pieces: the no-warehouse page, notices, source lists, text alternatives, guarded layouts."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html  # noqa: F401
+
+from dashboard import data
+from dashboard.figures import GRAPH_CONFIG, TOPOJSON_CONFIG, UN_DISCLAIMER
+
+log = logging.getLogger(__name__)
+
+
+def no_warehouse(status: dict[str, Any]) -> html.Div:
+    """Shown on every page until a warehouse exists: what is missing and the commands that build it."""
+    return html.Div(
+        [
+            html.H1("No warehouse yet", className="h3"),
+            html.P(["The dashboard reads one DuckDB file, ", html.Code(status["path"]), f" ({status['reason']})."]),
+            html.P("Build it with one of:"),
+            html.Pre(
+                "python -m etl update                      # download the public datasets, then load them\n"
+                "python -m etl update --from DIR           # load files you already have (offline)\n"
+                f"python app.py --db {status['path']}      # then (re)load this page",
+                className="bg-light p-3 border",
+            ),
+            html.P("A newly published warehouse is picked up on the next page load; no restart is needed."),
+        ],
+        className="py-4",
+        id="no-warehouse",
+    )
+
+
+def error_panel(title: str, message: str) -> html.Div:
+    return html.Div([html.H1(title, className="h3"), html.P(message)], className="py-4", role="alert")
+
+
+def guarded(layout: Callable[..., Any]) -> Callable[..., Any]:
+    """Page layouts never crash: no warehouse → build instructions; any error → a message, never a traceback."""
+
+    @functools.wraps(layout)
+    def wrapper(**kwargs: Any) -> Any:
+        status = data.status()
+        if not status["ok"]:
+            return no_warehouse(status)
+        try:
+            return layout(**kwargs)
+        except data.WarehouseMissing:
+            return no_warehouse(data.status())
+        except Exception:
+            log.error("page layout failed: %s", traceback.format_exc())
+            return error_panel("Something went wrong", "This page could not be built from the warehouse. "
+                               "The error has been logged; try another selection or reload.")
+
+    return wrapper
+
+
+def notices(messages: Sequence[str], id: str | None = None) -> html.Div:
+    children = [dbc.Alert(m, color="warning", className="py-1 px-2 mb-1 small") for m in messages]
+    return html.Div(children, id=id or "notices", role="status", **{"aria-live": "polite"})
+
+
+def source_list(lines: Sequence[str], heading: str = "Sources") -> html.Div:
+    return html.Div([html.H2(heading, className="h6 mt-2"), html.Ul([html.Li(x, className="small") for x in lines])],
+                    className="sources")
+
+
+def graph(graph_id: str, figure: Any, geo: bool = False, label: str = "") -> html.Div:
+    """A dcc.Graph with the local-topojson config for maps (never the plotly CDN), labelled for screen readers."""
+    g = dcc.Graph(id=graph_id, figure=figure, config=TOPOJSON_CONFIG if geo else GRAPH_CONFIG)
+    return html.Div(g, role="figure", **{"aria-label": label or "chart; see the table below"})
+
+
+def disclaimer() -> html.P:
+    return html.P(UN_DISCLAIMER, className="small text-muted fst-italic un-disclaimer")
+
+
+def table(df: pl.DataFrame, columns: dict[str, str] | None = None, caption: str = "", max_rows: int = 60,
+          links: dict[str, Callable[[dict], str]] | None = None, table_id: str | None = None) -> html.Div:
+    """An accessible HTML table (text alternative for charts); ``links`` turns a column into dcc.Links."""
+    columns = columns or {c: c for c in df.columns}
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for label in columns.values()]))
+    rows = []
+    for row in df.head(max_rows).iter_rows(named=True):
+        cells = []
+        for col in columns:
+            value = row.get(col)
+            text = _cell(value)
+            if links and col in links and value is not None:
+                cells.append(html.Td(dcc.Link(text, href=links[col](row))))
+            else:
+                cells.append(html.Td(text, className="text-end" if isinstance(value, int | float) else None))
+        rows.append(html.Tr(cells))
+    more = (html.P(f"Showing {max_rows} of {df.height} rows.", className="small text-muted")
+            if df.height > max_rows else None)
+    kw = {"id": table_id} if table_id else {}
+    return html.Div([
+        html.Table(([html.Caption(caption)] if caption else []) + [head, html.Tbody(rows)],
+                   className="table table-sm table-striped small mb-1", **kw),
+        more,
+    ], className="table-responsive")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "–"
+        return f"{value:,.0f}" if abs(value) >= 100 or value.is_integer() else f"{value:,.3g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def details(summary: str, child: Any) -> html.Details:
+    """A collapsible text alternative beneath a chart (keyboard reachable: <summary> is focusable)."""
+    return html.Details([html.Summary(summary, className="small"), child], className="mb-3")
+
+
+def url_sync(store_id: str, dummy_id: str) -> None:
+    """Write a page's filter query string into the address bar without re-rendering the page (replaceState)."""
+    clientside_callback(
+        """
+        function(q) {
+            if (typeof q !== 'string') { return window.dash_clientside.no_update; }
+            var url = window.location.pathname + q;
+            if (url !== window.location.pathname + window.location.search) {
+                window.history.replaceState(window.history.state, '', url);
+            }
+            return q;
+        }
+        """,
+        Output(dummy_id, "title"),
+        Input(store_id, "data"),
+    )

@@ -1,0 +1,526 @@
+"""The one read-only query layer between the warehouse (DuckDB) and the pages.
+
+Why one module: every figure on screen must come from the warehouse, through parameterised SQL only (user input is
+never spliced into SQL; identifiers come from whitelists). Results are cached per warehouse *stamp* (path, inode,
+mtime), so a warehouse published by ``os.replace()`` is picked up on the next request: the old connection is closed
+and the new file opened read-only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import polars as pl
+
+DEFAULT_DB = Path("data/warehouse.duckdb")
+RISK_LEVELS = ("Current Crisis", "Imminent Risk", "Serious Concern")
+VIOLENCE_TYPES = ("state-based", "non-state", "one-sided")
+DEATH_INDICATORS = {
+    "state-based": "ucdp_state_based_deaths",
+    "non-state": "ucdp_nonstate_deaths",
+    "one-sided": "ucdp_onesided_deaths",
+}
+PTS_INDICATORS = ("pts_amnesty", "pts_hrw", "pts_state_dept")
+DISPLACEMENT_INDICATORS = ("unhcr_refugees_origin", "unhcr_asylum_seekers_origin", "unhcr_idps")
+EWP_RISK, EWP_RANK = "ewp_onset_risk_2yr", "ewp_rank"
+POPULATION = "population"
+RISK_LEVEL_MODE = "r2p_risk_level"  # pseudo-indicator: colour the map by R2P Monitor risk level
+MAX_EVENT_POINTS = 20_000
+
+T = TypeVar("T")
+
+
+class WarehouseMissing(RuntimeError):
+    """Raised when no usable warehouse file exists at the configured path."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+
+class Warehouse:
+    """A read-only handle on one warehouse path; reconnects when the file at that path changes."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: Stamp | None = None
+
+    def stamp(self) -> Stamp | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return Stamp(str(self.path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, Stamp]:
+        stamp = self.stamp()
+        if stamp is None:
+            raise WarehouseMissing(str(self.path))
+        with self._lock:
+            if self._con is None or self._stamp != stamp:
+                if self._con is not None:
+                    try:
+                        self._con.close()
+                    except duckdb.Error:
+                        pass
+                try:
+                    self._con = duckdb.connect(str(self.path), read_only=True)
+                except duckdb.Error as exc:
+                    self._con = None
+                    raise WarehouseMissing(f"{self.path}: {exc}") from exc
+                self._stamp = stamp
+            return self._con.cursor(), stamp
+
+    def frame(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+        """Run one parameterised query and return a Polars frame."""
+        cur, _ = self._cursor()
+        try:
+            return cur.sql(sql, params=list(params or [])).pl()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        cur, _ = self._cursor()
+        try:
+            return cur.execute(sql, list(params or [])).fetchall()
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+            self._con, self._stamp = None, None
+
+
+_WAREHOUSE: Warehouse | None = None
+
+
+def configure(path: str | os.PathLike[str]) -> Warehouse:
+    """Point the query layer at a warehouse file (app start-up, tests)."""
+    global _WAREHOUSE
+    if _WAREHOUSE is not None:
+        _WAREHOUSE.close()
+    _WAREHOUSE = Warehouse(path)
+    _cached_call.cache_clear()
+    return _WAREHOUSE
+
+
+def warehouse() -> Warehouse:
+    if _WAREHOUSE is None:
+        return configure(os.environ.get("R2P_DB", DEFAULT_DB))
+    return _WAREHOUSE
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_call(stamp: Stamp, fn: Callable[..., Any], args: tuple) -> Any:
+    return fn(*args)
+
+
+def cached(fn: Callable[..., T]) -> Callable[..., T]:
+    """Cache a query function on (warehouse stamp, arguments); arguments must be hashable (tuples, not lists)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> T:
+        stamp = warehouse().stamp()
+        if stamp is None:
+            raise WarehouseMissing(str(warehouse().path))
+        return _cached_call(stamp, fn, args)
+
+    wrapper.uncached = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------------------- status
+
+
+def status() -> dict[str, Any]:
+    """Is there a usable warehouse? Never raises: the app shows a build page when ``ok`` is False."""
+    wh = warehouse()
+    if wh.stamp() is None:
+        return {"ok": False, "path": str(wh.path), "reason": "no warehouse file"}
+    try:
+        names = table_names()
+    except Exception as exc:
+        return {"ok": False, "path": str(wh.path), "reason": f"cannot open: {exc}"}
+    missing = [t for t in ("countries", "indicators", "indicator_values", "sources") if t not in names]
+    if missing:
+        return {"ok": False, "path": str(wh.path), "reason": f"tables missing: {', '.join(missing)}"}
+    return {"ok": True, "path": str(wh.path), "reason": ""}
+
+
+@cached
+def table_names() -> frozenset[str]:
+    return frozenset(r[0] for r in warehouse().rows("SELECT table_name FROM information_schema.tables"))
+
+
+@cached
+def columns_of(table: str) -> frozenset[str]:
+    rows = warehouse().rows("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
+    return frozenset(r[0] for r in rows)
+
+
+def has(table: str) -> bool:
+    return table in table_names()
+
+
+# ---------------------------------------------------------------------------------------------------------------- catalog
+
+
+@cached
+def countries() -> pl.DataFrame:
+    """iso3, name, m49_region, m49_subregion (regions from m49_regions when present, else from countries)."""
+    ccols = columns_of("countries")
+    region = "c.m49_region" if "m49_region" in ccols else "NULL"
+    sub = "c.m49_subregion" if "m49_subregion" in ccols else "NULL"
+    if has("m49_regions"):
+        region = f"coalesce(m.m49_region, {region})"
+        sub = f"coalesce(m.m49_subregion, {sub})"
+        join = "LEFT JOIN m49_regions m USING (iso3)"
+    else:
+        join = ""
+    return warehouse().frame(
+        f"SELECT c.iso3, c.name, {region} AS m49_region, {sub} AS m49_subregion "
+        f"FROM countries c {join} ORDER BY c.name"
+    )
+
+
+@cached
+def country_names() -> dict[str, str]:
+    df = countries()
+    return dict(zip(df["iso3"].to_list(), df["name"].to_list(), strict=True))
+
+
+@cached
+def regions() -> dict[str, list[str]]:
+    """M49 region → sorted sub-regions (only those with countries)."""
+    df = countries().drop_nulls("m49_region")
+    out: dict[str, list[str]] = {}
+    for region, sub in df.select("m49_region", "m49_subregion").unique().sort(["m49_region", "m49_subregion"]).rows():
+        out.setdefault(region, [])
+        if sub and sub not in out[region]:
+            out[region].append(sub)
+    return out
+
+
+@cached
+def indicators() -> pl.DataFrame:
+    """The indicator catalog with its source's title, citation and version, and the years that have values."""
+    return warehouse().frame(
+        """
+        SELECT i.indicator_id, i.label, i.unit, i.source_id, i.description, i.higher_is_worse, i.risk_factors,
+               s.title AS source_title, s.publisher, s.version AS source_version, s.citation, s.url AS source_url,
+               y.first_year, y.last_year, y.n_values
+        FROM indicators i
+        LEFT JOIN (SELECT source_id, any_value(title) AS title, any_value(publisher) AS publisher,
+                          string_agg(DISTINCT version, '; ') AS version, any_value(citation) AS citation,
+                          any_value(url) AS url
+                   FROM sources GROUP BY source_id) s USING (source_id)
+        JOIN (SELECT indicator_id, min(year) AS first_year, max(year) AS last_year, count(*) AS n_values
+              FROM indicator_values GROUP BY indicator_id) y USING (indicator_id)
+        ORDER BY i.indicator_id
+        """
+    )
+
+
+@cached
+def indicator_catalog() -> pl.DataFrame:
+    """Every catalog entry, including indicators without values (for the sources page)."""
+    return warehouse().frame(
+        """
+        SELECT i.indicator_id, i.label, i.unit, i.source_id, i.description, i.higher_is_worse,
+               array_to_string(i.risk_factors, ', ') AS risk_factors,
+               (SELECT count(*) FROM indicator_values v WHERE v.indicator_id = i.indicator_id) AS n_values
+        FROM indicators i ORDER BY i.source_id, i.indicator_id
+        """
+    )
+
+
+def indicator_ids() -> list[str]:
+    return indicators()["indicator_id"].to_list()
+
+
+def indicator_info(indicator_id: str) -> dict[str, Any] | None:
+    df = indicators().filter(pl.col("indicator_id") == indicator_id)
+    return df.row(0, named=True) if df.height else None
+
+
+def indicators_for_factor(factor: int | None) -> list[str]:
+    """Indicators mapped to one UN Framework risk factor (all when factor is None)."""
+    df = indicators()
+    if factor is None:
+        return df["indicator_id"].to_list()
+    return df.filter(pl.col("risk_factors").list.contains(factor))["indicator_id"].to_list()
+
+
+def risk_factors_available() -> list[int]:
+    df = indicators().select(pl.col("risk_factors").explode()).drop_nulls()
+    return sorted(int(x) for x in df["risk_factors"].unique().to_list())
+
+
+def default_indicator() -> str | None:
+    """The civilian-harm indicator: UCDP one-sided deaths, else any indicator mapped to risk factor 11."""
+    ids = indicator_ids()
+    if DEATH_INDICATORS["one-sided"] in ids:
+        return DEATH_INDICATORS["one-sided"]
+    factor11 = indicators_for_factor(11)
+    return (factor11 or ids or [None])[0]
+
+
+@cached
+def indicator_years(indicator_id: str) -> list[int]:
+    rows = warehouse().rows(
+        "SELECT DISTINCT year FROM indicator_values WHERE indicator_id = ? AND value IS NOT NULL ORDER BY year",
+        [indicator_id],
+    )
+    return [int(r[0]) for r in rows]
+
+
+@cached
+def risk_level_years() -> list[int]:
+    if not has("r2p_risk_levels"):
+        return []
+    rows = warehouse().rows("SELECT DISTINCT year(as_of) FROM r2p_risk_levels WHERE as_of IS NOT NULL ORDER BY 1")
+    return [int(r[0]) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------------------------- values
+
+
+@cached
+def map_values(indicator_id: str, year: int) -> pl.DataFrame:
+    """One indicator for one year: iso3, name, region, sub-region, value, previous-year value, change."""
+    return warehouse().frame(
+        """
+        SELECT v.iso3, v.value, p.value AS previous, v.value - p.value AS change
+        FROM indicator_values v
+        LEFT JOIN indicator_values p ON p.iso3 = v.iso3 AND p.indicator_id = v.indicator_id AND p.year = v.year - 1
+        WHERE v.indicator_id = ? AND v.year = ? AND v.value IS NOT NULL
+        """,
+        [indicator_id, int(year)],
+    ).join(countries(), on="iso3", how="inner")
+
+
+@cached
+def risk_levels_asof(year: int | None = None) -> pl.DataFrame:
+    """Each country's latest R2P Monitor listing (up to the end of ``year``): iso3, risk_level, as_of, source_url.
+
+    Only the Global Centre's own list (list_id 'gcr2p' or NULL) is used.
+    """
+    if not has("r2p_risk_levels"):
+        return pl.DataFrame(schema={"iso3": pl.String, "risk_level": pl.String, "as_of": pl.Date,
+                                    "source_url": pl.String, "situation": pl.String})
+    return warehouse().frame(
+        """
+        SELECT iso3, risk_level, as_of, source_url, situation FROM r2p_risk_levels
+        WHERE coalesce(list_id, 'gcr2p') = 'gcr2p' AND (? IS NULL OR as_of <= make_date(?::BIGINT, 12, 31))
+        QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY as_of DESC, row_number DESC) = 1
+        """,
+        [year, year],
+    )
+
+
+def risk_map_values(year: int) -> pl.DataFrame:
+    """Countries listed by R2P Monitor during ``year`` (their last listing that year)."""
+    df = risk_levels_asof(year).filter(pl.col("as_of").dt.year() == year)
+    return df.join(countries(), on="iso3", how="inner")
+
+
+@cached
+def country_values(iso3: str, indicator_ids: tuple[str, ...]) -> pl.DataFrame:
+    """Long frame iso3, year, indicator_id, value for one country and some indicators."""
+    return warehouse().frame(
+        "SELECT iso3, year, indicator_id, value FROM indicator_values "
+        "WHERE iso3 = ? AND list_contains(?, indicator_id) AND value IS NOT NULL ORDER BY indicator_id, year",
+        [iso3, list(indicator_ids)],
+    )
+
+
+@cached
+def country_indicator_ids(iso3: str) -> tuple[str, ...]:
+    rows = warehouse().rows("SELECT DISTINCT indicator_id FROM indicator_values WHERE iso3 = ? ORDER BY 1", [iso3])
+    return tuple(r[0] for r in rows)
+
+
+@cached
+def panel(indicator_ids: tuple[str, ...], iso3s: tuple[str, ...], year_from: int, year_to: int) -> pl.DataFrame:
+    """Long frame for the explorer: iso3, name, region, sub-region, year, indicator_id, value."""
+    df = warehouse().frame(
+        "SELECT iso3, year, indicator_id, value FROM indicator_values "
+        "WHERE list_contains(?, indicator_id) AND list_contains(?, iso3) AND year BETWEEN ? AND ? "
+        "AND value IS NOT NULL",
+        [list(indicator_ids), list(iso3s), int(year_from), int(year_to)],
+    )
+    return df.join(countries(), on="iso3", how="inner").sort(["name", "year", "indicator_id"])
+
+
+@cached
+def year_bounds() -> tuple[int, int]:
+    lo, hi = warehouse().rows("SELECT min(year), max(year) FROM indicator_values")[0]
+    return (int(lo), int(hi)) if lo is not None else (2000, 2000)
+
+
+# ---------------------------------------------------------------------------------------------------------------- country
+
+
+def country(iso3: str) -> dict[str, Any] | None:
+    df = countries().filter(pl.col("iso3") == iso3)
+    return df.row(0, named=True) if df.height else None
+
+
+@cached
+def risk_history(iso3: str) -> pl.DataFrame:
+    if not has("r2p_risk_levels"):
+        return pl.DataFrame(schema={"as_of": pl.Date, "risk_level": pl.String, "situation": pl.String,
+                                    "source_url": pl.String, "list_id": pl.String})
+    return warehouse().frame(
+        "SELECT as_of, risk_level, situation, source_url, coalesce(list_id, 'gcr2p') AS list_id "
+        "FROM r2p_risk_levels WHERE iso3 = ? ORDER BY as_of DESC, row_number DESC",
+        [iso3],
+    )
+
+
+@cached
+def ewp_history(iso3: str) -> pl.DataFrame:
+    """EWP editions for a country: edition, onset_risk (probability 0–1 or %, as stored), rank."""
+    if has("ewp_forecasts"):
+        cols = columns_of("ewp_forecasts")
+        if {"edition", "iso3", "onset_risk_2yr"} <= cols:
+            rank = "rank" if "rank" in cols else "NULL"
+            start = "forecast_window_start" if "forecast_window_start" in cols else "NULL"
+            end = "forecast_window_end" if "forecast_window_end" in cols else "NULL"
+            one = "onset_risk_1yr" if "onset_risk_1yr" in cols else "NULL"
+            return warehouse().frame(
+                f"SELECT CAST(edition AS VARCHAR) AS edition, {start} AS window_start, {end} AS window_end, "  # noqa: S608
+                f"onset_risk_2yr AS onset_risk, {one} AS onset_risk_1yr, {rank} AS rank "
+                "FROM ewp_forecasts WHERE iso3 = ? ORDER BY edition",
+                [iso3],
+            )
+    df = country_values.uncached(iso3, (EWP_RISK, EWP_RANK))  # type: ignore[attr-defined]
+    if df.height == 0:
+        return pl.DataFrame(schema={"edition": pl.String, "window_start": pl.Int64, "window_end": pl.Int64,
+                                    "onset_risk": pl.Float64, "onset_risk_1yr": pl.Float64, "rank": pl.Float64})
+    wide = df.pivot(on="indicator_id", index="year", values="value").sort("year")
+    none = pl.lit(None, pl.Float64)
+    return wide.select(pl.col("year").cast(pl.String).alias("edition"), pl.col("year").alias("window_start"),
+                       pl.lit(None, pl.Int64).alias("window_end"),
+                       (pl.col(EWP_RISK) if EWP_RISK in wide.columns else none).alias("onset_risk"),
+                       none.alias("onset_risk_1yr"),
+                       (pl.col(EWP_RANK) if EWP_RANK in wide.columns else none).alias("rank"))
+
+
+@cached
+def event_years(iso3: str) -> tuple[int, int] | None:
+    if not has("events"):
+        return None
+    lo, hi = warehouse().rows("SELECT min(year), max(year) FROM events WHERE iso3 = ?", [iso3])[0]
+    return (int(lo), int(hi)) if lo is not None else None
+
+
+@cached
+def events(iso3: str, year_from: int, year_to: int, types: tuple[str, ...]) -> tuple[pl.DataFrame, bool]:
+    """GED events of one country, or a 0.5° grid of them when there are more than MAX_EVENT_POINTS.
+
+    Returns (frame, aggregated); frame columns latitude, longitude, violence_type, deaths, events, label.
+    """
+    if not has("events"):
+        return pl.DataFrame(), False
+    where = ("iso3 = ? AND year BETWEEN ? AND ? AND list_contains(?, violence_type) "
+             "AND latitude IS NOT NULL AND longitude IS NOT NULL")
+    params = [iso3, int(year_from), int(year_to), list(types)]
+    n = warehouse().rows(f"SELECT count(*) FROM events WHERE {where}", params)[0][0]
+    if n <= MAX_EVENT_POINTS:
+        df = warehouse().frame(
+            "SELECT latitude, longitude, violence_type, coalesce(deaths_best, 0) AS deaths, 1 AS events, "
+            "strftime(event_date, '%Y-%m-%d') || ' · ' || coalesce(where_description, '') AS label "
+            f"FROM events WHERE {where} ORDER BY event_date",
+            params,
+        )
+        return df, False
+    df = warehouse().frame(
+        "SELECT floor(latitude * 2) / 2 + 0.25 AS latitude, floor(longitude * 2) / 2 + 0.25 AS longitude, "
+        "violence_type, sum(coalesce(deaths_best, 0)) AS deaths, count(*) AS events, '' AS label "
+        f"FROM events WHERE {where} GROUP BY ALL",
+        params,
+    )
+    return df, True
+
+
+@cached
+def event_totals(iso3: str) -> pl.DataFrame:
+    """Per year and violence type: events, deaths best/low/high and civilian deaths (from GED events)."""
+    if not has("events"):
+        return pl.DataFrame()
+    return warehouse().frame(
+        "SELECT year, violence_type, count(*) AS events, sum(deaths_best) AS deaths_best, "
+        "sum(deaths_low) AS deaths_low, sum(deaths_high) AS deaths_high, sum(deaths_civilians) AS deaths_civilians, "
+        "string_agg(DISTINCT source_version, ', ') AS versions "
+        "FROM events WHERE iso3 = ? GROUP BY year, violence_type ORDER BY year, violence_type",
+        [iso3],
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------- sources
+
+
+@cached
+def sources() -> pl.DataFrame:
+    return warehouse().frame(
+        "SELECT source_id, title, publisher, version, licence, citation, url, file_name, retrieved_at, rows_read, "
+        "rows_loaded, rows_rejected, rows_duplicate, rows_excluded, status, message FROM sources "
+        "ORDER BY source_id, file_name"
+    )
+
+
+def source_lines(source_ids: Sequence[str]) -> list[str]:
+    """One attribution line per source: title, publisher, version, licence, citation."""
+    df = sources().filter(pl.col("source_id").is_in(list(source_ids)))
+    lines = []
+    for sid in dict.fromkeys(source_ids):
+        rows = df.filter(pl.col("source_id") == sid)
+        if rows.height == 0:
+            continue
+        r = rows.row(0, named=True)
+        versions = ", ".join(sorted({v for v in rows["version"].to_list() if v}))
+        lines.append(f"{r['title']} ({r['publisher']}){', ' + versions if versions else ''}. "
+                     f"{r['citation'] or ''} Licence: {r['licence'] or 'see source'}. {r['url'] or ''}".strip())
+    return lines
+
+
+@cached
+def rejects_count(source_id: str | None) -> int:
+    if not has("rejects"):
+        return 0
+    return int(warehouse().rows("SELECT count(*) FROM rejects WHERE (? IS NULL OR source_id = ?)",
+                                [source_id, source_id])[0][0])
+
+
+@cached
+def rejects_page(source_id: str | None, page: int, page_size: int = 50) -> pl.DataFrame:
+    if not has("rejects"):
+        return pl.DataFrame()
+    return warehouse().frame(
+        "SELECT source_id, file_name, row_number, reason, left(raw, 200) AS raw FROM rejects "
+        "WHERE (? IS NULL OR source_id = ?) ORDER BY source_id, file_name, row_number LIMIT ? OFFSET ?",
+        [source_id, source_id, int(page_size), int(max(page, 0)) * int(page_size)],
+    )
+
+
+@cached
+def reject_sources() -> list[str]:
+    if not has("rejects"):
+        return []
+    return [r[0] for r in warehouse().rows("SELECT DISTINCT source_id FROM rejects ORDER BY 1")]

@@ -1,0 +1,245 @@
+"""Pure figure builders: a frame in, a plotly Figure out, all in one visual template.
+
+No database access and no Dash here, so the same functions serve the pages and server-side exports (PNG/SVG via
+kaleido). Every figure carries a title, a subtitle, a source line and a date (the template), uses colour-blind-safe
+palettes (viridis sequential, Okabe-Ito categorical) and receives numpy arrays, never Python lists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# Okabe & Ito (2008) colour-blind-safe categorical palette
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+VIOLENCE_COLOURS = {"state-based": "#0072B2", "non-state": "#E69F00", "one-sided": "#D55E00"}
+RISK_COLOURS = {"Current Crisis": "#D55E00", "Imminent Risk": "#E69F00", "Serious Concern": "#56B4E9"}
+SEQUENTIAL = "Viridis"
+UN_DISCLAIMER = ("The boundaries and names shown and the designations used on this map do not imply official "
+                 "endorsement or acceptance by the United Nations.")
+TOPOJSON_CONFIG = {"topojsonURL": "/assets/topojson/", "displaylogo": False, "responsive": True}
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+TEMPLATE = {"layout": {"font": {"family": FONT, "size": 12, "color": "#222"}, "paper_bgcolor": "white",
+                       "plot_bgcolor": "white", "colorway": list(OKABE_ITO), "hoverlabel": {"font": {"family": FONT}}}}
+
+
+def apply_template(fig: dict | go.Figure, title: str, subtitle: str = "", source: str = "", date: str = "",
+                   height: int | None = None) -> go.Figure:
+    """The one visual template: title + subtitle on top, 'Source: … · Data: …' line at the bottom.
+
+    Builders assemble plain dicts (plotly's validation costs ~10 ms per update) and wrap them once, unvalidated.
+    """
+    d = fig if isinstance(fig, dict) else fig.to_plotly_json()
+    layout = d.setdefault("layout", {})
+    foot = " · ".join(p for p in (f"Source: {source}" if source else "", f"Data: {date}" if date else "") if p)
+    layout.update(
+        template=TEMPLATE,
+        title={"text": title, "subtitle": {"text": subtitle}, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+        margin={"l": 50, "r": 20, "t": 70, "b": 100 if layout.get("legend", {}).get("y", 1) < 0 else 60},
+        meta={"source": source, "date": date},
+    )
+    if foot:
+        layout.setdefault("annotations", []).append(
+            {"text": _wrap(foot, 160), "xref": "paper", "yref": "container", "x": 0, "y": 0.005, "xanchor": "left",
+             "yanchor": "bottom", "showarrow": False, "align": "left", "font": {"size": 10, "color": "#555"}})
+    if height:
+        layout["height"] = height
+    return go.Figure(d, _validate=False)
+
+
+def _wrap(text: str, width: int) -> str:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if len(cur) + len(w) + 1 > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    return "<br>".join(lines)
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    d = {"data": [], "layout": {
+        "annotations": [{"text": message, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
+                         "font": {"size": 14}}],
+        "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+    return apply_template(d, title, height=260)
+
+
+def _geo(**kw: object) -> dict:
+    geo = {"fitbounds": False, "showframe": False, "showcoastlines": False, "showcountries": True,
+           "countrycolor": "#999", "showland": True, "landcolor": "#eeeeee", "projection": {"type": "natural earth"},
+           "resolution": 110, "lataxis": {"range": [-58, 85]}}
+    geo.update(kw)
+    return geo
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    """Human number: thousands separators, at most 3 significant decimals for small values."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if abs(value) >= 100 or float(value).is_integer():
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:,.3g}"
+    return f"{text} {unit}".strip() if unit and unit not in ("count", "people", "deaths", "persons") else text
+
+
+def is_log_scale(values: np.ndarray) -> bool:
+    """Counts spanning orders of magnitude (deaths, refugees) are coloured on log10(1 + value)."""
+    return bool(values.size and np.nanmin(values) >= 0 and np.nanmax(values) > 1000)
+
+
+def choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str, unit: str,
+               higher_is_worse: bool = True) -> go.Figure:
+    """World map of one indicator; ``df`` has iso3, name, value. Skewed counts are coloured on a log scale."""
+    traces = []
+    if df.height:
+        values = df["value"].cast(pl.Float64).to_numpy()
+        log = is_log_scale(values)
+        z = np.log10(values + 1) if log else values
+        colorbar: dict = {"title": {"text": unit or ""}, "thickness": 12, "len": 0.7}
+        if log:
+            ticks = np.arange(0, int(math.ceil(float(np.nanmax(z)))) + 1)
+            colorbar.update(tickvals=ticks.tolist(), ticktext=[fmt(10.0 ** t - (1 if t == 0 else 0)) for t in ticks])
+        traces.append({
+            "type": "choropleth", "locations": df["iso3"].to_list(), "z": z, "locationmode": "ISO-3",
+            "text": df["name"].to_list(), "customdata": values,
+            "hovertemplate": "<b>%{text}</b><br>%{customdata:,.4~g} " + (unit or "") + "<extra></extra>",
+            "colorscale": SEQUENTIAL, "reversescale": not higher_is_worse,
+            "marker": {"line": {"color": "#666", "width": 0.4}}, "colorbar": colorbar,
+            **({"zmin": 0} if log else {}),
+        })
+    d = {"data": traces, "layout": {"geo": _geo()}}
+    return apply_template(d, title, subtitle, source, date, height=480)
+
+
+def risk_choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str) -> go.Figure:
+    """World map of R2P Monitor risk levels, one discrete Okabe-Ito colour per level; ``df`` has iso3, name,
+    risk_level, as_of."""
+    traces = []
+    for level, colour in RISK_COLOURS.items():
+        sub = df.filter(pl.col("risk_level") == level) if df.height else df
+        if sub.height == 0:
+            continue
+        traces.append({
+            "type": "choropleth", "locations": sub["iso3"].to_list(), "z": np.ones(sub.height, dtype="int8"),
+            "locationmode": "ISO-3", "name": level, "text": sub["name"].to_list(),
+            "customdata": sub["as_of"].cast(pl.String).to_list(),
+            "hovertemplate": "<b>%{text}</b><br>" + level + " (as of %{customdata})<extra></extra>",
+            "colorscale": [[0, colour], [1, colour]], "showscale": False, "showlegend": True,
+            "marker": {"line": {"color": "#666", "width": 0.4}},
+        })
+    d = {"data": traces, "layout": {"geo": _geo(),
+                                    "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}}}
+    return apply_template(d, title, subtitle, source, date, height=480)
+
+
+def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str, unit: str = "",
+                colours: dict[str, str] | None = None, yrange: Sequence[float] | None = None,
+                mode: str = "lines+markers") -> go.Figure:
+    """Lines per ``series`` over ``year``; optional ``low``/``high`` columns are drawn as a shaded range."""
+    if df.height == 0:
+        return empty_figure(title, "No values in the warehouse for this selection.")
+    traces: list[dict] = []
+    series = list(dict.fromkeys(df["series"].to_list()))
+    for i, name in enumerate(series):
+        sub = df.filter(pl.col("series") == name).sort("year")
+        colour = (colours or {}).get(name, OKABE_ITO[i % len(OKABE_ITO)])
+        if "low" in sub.columns and "high" in sub.columns and sub["low"].drop_nulls().len():
+            rng = sub.drop_nulls(["low", "high"])
+            years = rng["year"].to_numpy()
+            traces.append({"type": "scatter", "x": years, "y": rng["high"].cast(pl.Float64).to_numpy(),
+                           "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
+                           "legendgroup": name})
+            traces.append({"type": "scatter", "x": years, "y": rng["low"].cast(pl.Float64).to_numpy(),
+                           "mode": "lines", "line": {"width": 0}, "fill": "tonexty", "fillcolor": _alpha(colour, 0.2),
+                           "name": f"{name} (low–high)", "hoverinfo": "skip", "showlegend": False,
+                           "legendgroup": name})
+        traces.append({"type": "scatter", "x": sub["year"].to_numpy(), "y": sub["value"].cast(pl.Float64).to_numpy(),
+                       "mode": mode, "name": name, "legendgroup": name, "line": {"color": colour, "width": 2},
+                       "marker": {"size": 5},
+                       "hovertemplate": f"{name}<br>%{{x}}: %{{y:,.4~g}} {unit}<extra></extra>"})
+    layout = {
+        "xaxis": {"showgrid": False, "tickformat": "d", "linecolor": "#999"},
+        "yaxis": {"title": {"text": unit}, "gridcolor": "#e5e5e5", "zeroline": True, "zerolinecolor": "#bbb",
+                  **({"range": list(yrange)} if yrange else {})},
+        "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
+        "hovermode": "x unified",
+    }
+    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=340)
+
+
+def _alpha(hex_colour: str, a: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{a})"
+
+
+def event_map(df: pl.DataFrame, aggregated: bool, title: str, subtitle: str, source: str, date: str,
+              bbox: tuple[float, float, float, float] | None = None) -> go.Figure:
+    """GED events as points coloured by violence type (or 0.5° grid cells sized by deaths when aggregated).
+
+    Arrays are float32 so a 20k-point map stays well under 1 MB; per-event labels only for small selections.
+    """
+    traces = []
+    with_labels = not aggregated and df.height <= 3000 and "label" in df.columns
+    for vt, colour in VIOLENCE_COLOURS.items():
+        sub = df.filter(pl.col("violence_type") == vt) if df.height else df
+        if sub.height == 0:
+            continue
+        deaths = sub["deaths"].cast(pl.Float32).to_numpy()
+        size = (np.clip(3 + 2.5 * np.sqrt(deaths), 3, 30) if aggregated
+                else np.clip(3 + np.sqrt(deaths), 3, 18)).astype("float32")
+        trace = {"type": "scattergeo", "lat": sub["latitude"].cast(pl.Float32).to_numpy(),
+                 "lon": sub["longitude"].cast(pl.Float32).to_numpy(), "mode": "markers", "name": vt,
+                 "marker": {"size": size, "color": colour, "opacity": 0.6, "line": {"width": 0.3, "color": "#333"}}}
+        if aggregated:
+            trace["customdata"] = np.column_stack([deaths, sub["events"].cast(pl.Float32).to_numpy()])
+            trace["hovertemplate"] = (f"<b>{vt}</b><br>%{{customdata[1]:,}} events, %{{customdata[0]:,}} deaths "
+                                      "(0.5° cell)<extra></extra>")
+        else:
+            trace["customdata"] = deaths
+            if with_labels:
+                trace["text"] = sub["label"].to_list()
+                trace["hovertemplate"] = f"<b>{vt}</b><br>%{{text}}<br>%{{customdata:,}} deaths (best)<extra></extra>"
+            else:
+                trace["hovertemplate"] = f"<b>{vt}</b><br>%{{customdata:,}} deaths (best)<extra></extra>"
+        traces.append(trace)
+    geo = {"showframe": False, "showcoastlines": True, "coastlinecolor": "#999", "showcountries": True,
+           "countrycolor": "#888", "showland": True, "landcolor": "#f2f2f2", "resolution": 110,
+           "projection": {"type": "mercator"}, "fitbounds": False}
+    if bbox:
+        lon0, lat0, lon1, lat1 = bbox
+        pad_x, pad_y = max(1.0, (lon1 - lon0) * 0.08), max(1.0, (lat1 - lat0) * 0.08)
+        geo["lonaxis"] = {"range": [lon0 - pad_x, lon1 + pad_x]}
+        geo["lataxis"] = {"range": [lat0 - pad_y, lat1 + pad_y]}
+    layout = {"geo": geo, "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}}
+    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=460)
+
+
+def scatter(df: pl.DataFrame, x_label: str, y_label: str, title: str, subtitle: str, source: str,
+            date: str) -> go.Figure:
+    """Countries on two indicators; ``df`` has name, iso3, x, y and m49_region (colour)."""
+    if df.height == 0:
+        return empty_figure(title, "No country has both indicators for this selection.")
+    traces = []
+    for i, region in enumerate(sorted(df["m49_region"].fill_null("—").unique().to_list())):
+        sub = df.filter(pl.col("m49_region").fill_null("—") == region)
+        traces.append({
+            "type": "scatter", "x": sub["x"].cast(pl.Float64).to_numpy(), "y": sub["y"].cast(pl.Float64).to_numpy(),
+            "mode": "markers", "name": region, "text": sub["name"].to_list(),
+            "marker": {"color": OKABE_ITO[i % len(OKABE_ITO)], "size": 8, "opacity": 0.8, "line": {"width": 0.5}},
+            "hovertemplate": "<b>%{text}</b><br>x: %{x:,.4~g}<br>y: %{y:,.4~g}<extra></extra>",
+        })
+    layout = {"xaxis": {"title": {"text": x_label}, "gridcolor": "#e5e5e5"},
+              "yaxis": {"title": {"text": y_label}, "gridcolor": "#e5e5e5"}}
+    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=420)

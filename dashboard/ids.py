@@ -1,0 +1,55 @@
+"""Component ids, one constant each, so pages, callbacks and browser tests agree on them."""
+
+# shell
+NAV = "nav"
+URL_SYNC = "url-sync"  # dummy output of the clientside callbacks that write filters into the query string
+
+# overview
+OV_INDICATOR = "ov-indicator"
+OV_YEAR = "ov-year"
+OV_REGION = "ov-region"
+OV_SUBREGION = "ov-subregion"
+OV_FACTOR = "ov-factor"
+OV_MAP = "ov-map"
+OV_LEGEND = "ov-legend"
+OV_TABLE = "ov-table"
+OV_QUERY = "ov-query"
+OV_NAV = "ov-nav"
+OV_NOTICE = "ov-notice"
+
+# country
+CO_YEARS = "co-years"
+CO_TYPES = "co-types"
+CO_EVENT_MAP = "co-event-map"
+CO_EVENT_NOTE = "co-event-note"
+CO_EVENT_TABLE = "co-event-table"
+CO_QUERY = "co-query"
+CO_ISO3 = "co-iso3"
+CO_RISK_BADGE = "co-risk-badge"
+CO_CARDS = "co-cards"
+
+# explore
+EX_REGION = "ex-region"
+EX_SUBREGION = "ex-subregion"
+EX_FACTOR = "ex-factor"
+EX_INDICATORS = "ex-indicators"
+EX_YEARS = "ex-years"
+EX_VIOLENCE = "ex-violence"
+EX_RISK = "ex-risk"
+EX_COUNTRIES = "ex-countries"
+EX_X = "ex-x"
+EX_Y = "ex-y"
+EX_SERIES = "ex-series"
+EX_SCATTER = "ex-scatter"
+EX_GRID = "ex-grid"
+EX_COUNT = "ex-count"
+EX_DOWNLOAD_BTN = "ex-download-btn"
+EX_DOWNLOAD = "ex-download"
+EX_QUERY = "ex-query"
+EX_NOTICE = "ex-notice"
+
+# sources
+SO_REJECT_SOURCE = "so-reject-source"
+SO_REJECT_PAGE = "so-reject-page"
+SO_REJECTS = "so-rejects"
+SO_REJECT_INFO = "so-reject-info"

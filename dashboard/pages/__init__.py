@@ -1,0 +1,1 @@
+"""One module per page; each calls ``dash.register_page`` and keeps only layout and callbacks."""

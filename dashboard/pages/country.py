@@ -1,0 +1,454 @@
+"""`/country/<ISO3>` — R2P-Monitor-style country page built only from warehouse figures."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import data, figures, ids, narratives, params
+from dashboard.components import details, disclaimer, graph, guarded, notices, source_list, table, url_sync
+
+dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
+
+VDEM_PREFERRED = ("vdem_v2x_polyarchy", "vdem_v2x_libdem", "vdem_v2x_civlib", "vdem_v2x_clphy", "vdem_v2x_rule",
+                  "vdem_v2xcs_ccsi")
+VT_LABELS = {"state-based": "State-based", "non-state": "Non-state", "one-sided": "One-sided (against civilians)"}
+RISK_BADGE = {"Current Crisis": "danger", "Imminent Risk": "warning", "Serious Concern": "info"}
+
+
+def close_matches(text: str, n: int = 5) -> list[tuple[str, str]]:
+    """Countries whose code or name resembles ``text`` (difflib), for the not-found page."""
+    names = data.country_names()
+    text = (text or "").strip()
+    by_code = difflib.get_close_matches(text.upper(), list(names), n=n, cutoff=0.6)
+    lower = {v.casefold(): k for k, v in names.items()}
+    by_name = [lower[m] for m in difflib.get_close_matches(text.casefold(), list(lower), n=n, cutoff=0.5)]
+    by_prefix = [k for k, v in names.items() if text and v.casefold().startswith(text.casefold()[:4])][:n]
+    out = list(dict.fromkeys(by_code + by_name + by_prefix))[:n]
+    return [(c, names[c]) for c in out]
+
+
+def not_found(raw: str) -> html.Div:
+    shown = (raw or "")[:40]
+    matches = close_matches(shown)
+    return html.Div([
+        html.H1("Country not found", className="h3"),
+        html.P([f"There is no country with the code '{shown}' in the warehouse. Country pages use ISO 3166-1 "
+                "alpha-3 codes, for example ", dcc.Link("/country/SDN", href="/country/SDN"), "."]),
+        html.P("Did you mean:") if matches else html.P("No close match."),
+        html.Ul([html.Li(dcc.Link(f"{name} ({code})", href=f"/country/{code}")) for code, name in matches]),
+        dcc.Link("Back to the overview", href="/"),
+    ], className="py-4", id="country-not-found")
+
+
+def title(iso3: str | None = None, **_: Any) -> str:
+    name = data.country_names().get((iso3 or "").upper()) if data.status()["ok"] else None
+    return f"{name} — R2P country page" if name else "Country page"
+
+
+dash.page_registry[__name__]["title"] = title
+
+
+@guarded
+def layout(iso3: str = "", **kwargs: Any) -> html.Div:
+    code = (iso3 or "").strip().upper()
+    info = data.country(code)
+    if info is None:
+        return not_found(iso3)
+    yrs = data.event_years(code)
+    spec = [
+        params.Param("from", yrs[0] if yrs else None, params.as_int(*(yrs or (1900, 2100)))),
+        params.Param("to", yrs[1] if yrs else None, params.as_int(*(yrs or (1900, 2100)))),
+        params.Param("types", list(data.VIOLENCE_TYPES), params.as_choice(data.VIOLENCE_TYPES), multi=True),
+    ]
+    values, notes = params.parse(kwargs, spec)
+    if yrs and values["from"] > values["to"]:
+        notes.append("'from' is after 'to'; showing all years.")
+        values["from"], values["to"] = yrs
+    src_ids: list[str] = []
+    body = [
+        header(code, info, src_ids),
+        notices(notes, id="co-notice"),
+        html.H2("Key figures", className="h5 mt-3"),
+        key_figures(code, src_ids),
+        html.H2("What the data says", className="h5 mt-3"),
+        html.P(what_the_data_says(code, info["name"]), id="co-summary"),
+        html.H2("Trends", className="h5 mt-3"),
+        *trends(code, info["name"], src_ids),
+        html.H2("Events (UCDP GED)", className="h5 mt-3"),
+        event_section(code, yrs, values),
+        html.H2("Narrative", className="h5 mt-3"),
+        narrative_section(code),
+        source_list(data.source_lines(list(dict.fromkeys(src_ids))), heading="Sources for every figure on this page"),
+        dcc.Store(id=ids.CO_ISO3, data=code),
+        dcc.Store(id=ids.CO_QUERY),
+        html.Div(id=ids.CO_QUERY + "-sync", hidden=True),
+    ]
+    return html.Div(body)
+
+
+# ------------------------------------------------------------------------------------------------------------- header
+
+
+def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
+    hist = data.risk_history(code)
+    gc = hist.filter(pl.col("list_id") == "gcr2p")
+    if gc.height:
+        latest = gc.row(0, named=True)
+        src_ids.append("r2p_monitor")
+        badge = html.Span([
+            dbc.Badge(latest["risk_level"], color=RISK_BADGE.get(latest["risk_level"], "secondary"),
+                      className="me-2 fs-6", id=ids.CO_RISK_BADGE),
+            html.Span(f"R2P Monitor, as of {latest['as_of']} · "),
+            html.A("source", href=latest["source_url"], target="_blank", rel="noopener noreferrer"),
+        ])
+        history = details(f"Risk-level history ({gc.height} listings)", table(
+            gc.with_columns(pl.col("as_of").cast(pl.String)), {"as_of": "As of", "risk_level": "Risk level",
+                                                               "situation": "Situation", "source_url": "Source"}))
+    else:
+        badge = html.Span("Not listed by R2P Monitor in the warehouse.", className="text-muted",
+                          id=ids.CO_RISK_BADGE)
+        history = None
+    ewp = data.ewp_history(code)
+    ewp2 = ewp.drop_nulls("onset_risk")
+    if ewp2.height:
+        last = ewp2.row(-1, named=True)
+        src_ids.append(_source_of(data.EWP_RISK) or "ewp_sra")
+        risk = last["onset_risk"]
+        risk_text = f"{risk * 100:.1f}%" if risk is not None and risk <= 1 else figures.fmt(risk)
+        rank = f", rank {int(last['rank'])}" if last["rank"] is not None else ""
+        window = (f" ({last['window_start']}–{last['window_end']})" if last.get("window_end") else "")
+        shown = ewp.with_columns((pl.col("onset_risk") * 100).round(2).alias("onset_risk"),
+                                 (pl.col("onset_risk_1yr") * 100).round(2).alias("onset_risk_1yr"))
+        ewp_block = html.Div([
+            html.Span(f"Early Warning Project, {last['edition']} edition: risk of a new mass-killing onset within "
+                      f"two years{window} {risk_text}{rank}.", id="co-ewp"),
+            details(f"EWP editions ({ewp.height})", table(
+                shown, {"edition": "Edition", "window_start": "Window from", "window_end": "to",
+                        "onset_risk": "Onset risk, 2 yr (%)", "onset_risk_1yr": "1 yr (%)", "rank": "Rank"})),
+        ])
+    else:
+        ewp_block = html.Span("No Early Warning Project forecast in the warehouse.", className="text-muted",
+                              id="co-ewp")
+    region = " · ".join(x for x in (info.get("m49_region"), info.get("m49_subregion")) if x)
+    return html.Div([
+        html.H1(f"{info['name']}", className="h2 mb-0", id="co-name"),
+        html.P(f"{code} · {region}", className="text-muted mb-1"),
+        html.Div(badge, className="mb-1"),
+        history,
+        html.Div(ewp_block, className="small"),
+    ], className="border-bottom pb-2")
+
+
+def _source_of(indicator_id: str) -> str | None:
+    info = data.indicator_info(indicator_id)
+    return info["source_id"] if info else None
+
+
+# ------------------------------------------------------------------------------------------------------------- cards
+
+CARD_INDICATORS = (
+    ("ucdp_state_based_deaths", "State-based deaths"),
+    ("ucdp_nonstate_deaths", "Non-state deaths"),
+    ("ucdp_onesided_deaths", "One-sided deaths (civilians targeted)"),
+    ("unhcr_refugees_origin", "Refugees from the country"),
+    ("unhcr_idps", "IDPs"),
+    ("pts_amnesty", "PTS (Amnesty)"),
+    ("pts_hrw", "PTS (HRW)"),
+    ("pts_state_dept", "PTS (State Dept)"),
+    ("population", "Population"),
+)
+
+
+def latest_values(code: str) -> dict[str, dict[str, Any]]:
+    """indicator_id → {year, value, low, high} at the latest year with a value (for cards and the summary)."""
+    wanted = tuple(i for i, _ in CARD_INDICATORS) + tuple(f"{i}_{s}" for i in data.DEATH_INDICATORS.values()
+                                                         for s in ("low", "high"))
+    df = data.country_values(code, wanted)
+    out: dict[str, dict[str, Any]] = {}
+    for ind, _ in CARD_INDICATORS:
+        sub = df.filter(pl.col("indicator_id") == ind)
+        if sub.height == 0:
+            continue
+        year = int(sub["year"].max())
+        row = {"year": year, "value": sub.filter(pl.col("year") == year)["value"][0]}
+        prev = sub.filter(pl.col("year") == year - 1)
+        row["previous"] = prev["value"][0] if prev.height else None
+        for s in ("low", "high"):
+            r = df.filter((pl.col("indicator_id") == f"{ind}_{s}") & (pl.col("year") == year))
+            row[s] = r["value"][0] if r.height else None
+        out[ind] = row
+    return out
+
+
+def key_figures(code: str, src_ids: list[str]) -> html.Div:
+    vals = latest_values(code)
+    cards = []
+    civ = _civilian_deaths(code)
+    for ind, label in CARD_INDICATORS:
+        if ind not in vals:
+            continue
+        v = vals[ind]
+        info = data.indicator_info(ind) or {}
+        src_ids.append(info.get("source_id", ""))
+        rng = (f"range {figures.fmt(v['low'])}–{figures.fmt(v['high'])}"
+               if v.get("low") is not None and v.get("high") is not None else "")
+        cards.append(_card(ind, label, figures.fmt(v["value"]), info.get("unit", ""), v["year"],
+                           info.get("source_title") or info.get("source_id", ""), rng))
+        if ind == "ucdp_onesided_deaths" and civ:
+            pass
+    if civ:
+        src_ids.append("ucdp_ged")
+        cards.append(_card("ged_civilian_deaths", "Civilian deaths (GED events, all violence types)",
+                           figures.fmt(civ["value"]), "deaths", civ["year"], f"UCDP GED {civ['versions']}", ""))
+    if not cards:
+        return html.P("No key figures in the warehouse for this country.", className="text-muted")
+    return dbc.Row([dbc.Col(c, xs=6, md=4, lg=3, className="mb-2") for c in cards], className="g-2",
+                   id=ids.CO_CARDS)
+
+
+def _civilian_deaths(code: str) -> dict[str, Any] | None:
+    tot = data.event_totals(code)
+    if tot.height == 0 or tot["deaths_civilians"].drop_nulls().len() == 0:
+        return None
+    year = int(tot["year"].max())
+    sub = tot.filter(pl.col("year") == year)
+    return {"year": year, "value": sub["deaths_civilians"].sum(), "versions": ", ".join(
+        sorted({v for v in sub["versions"].to_list() if v}))}
+
+
+def _card(ind: str, label: str, value: str, unit: str, year: int, source: str, extra: str) -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.Div(label, className="small text-muted"),
+        html.Div(value, className="fs-4 fw-bold", **{"data-indicator": ind, "data-year": str(year)}),
+        html.Div(extra, className="small") if extra else None,
+        html.Div(f"{unit} · {year} · {source}", className="small text-muted"),
+    ]), className="h-100 key-figure")
+
+
+# ------------------------------------------------------------------------------------------------------------- summary
+
+
+def what_the_data_says(code: str, name: str) -> str:
+    """Sentences generated only from warehouse values (no adjectives beyond rises/falls)."""
+    vals = latest_values(code)
+    parts: list[str] = []
+    deaths = [(vt, vals[i]) for vt, i in data.DEATH_INDICATORS.items() if i in vals]
+    if deaths:
+        year = max(v["year"] for _, v in deaths)
+        items = [f"{figures.fmt(v['value'])} {vt}" for vt, v in deaths if v["year"] == year]
+        parts.append(f"In {year}, UCDP recorded {', '.join(items)} deaths (best estimates) in {name}.")
+        one = vals.get("ucdp_onesided_deaths")
+        if one and one["previous"] is not None and one["year"] == year:
+            diff = one["value"] - one["previous"]
+            verb = "up" if diff > 0 else "down" if diff < 0 else "unchanged"
+            parts.append(f"One-sided violence against civilians was {verb}"
+                         f"{'' if verb == 'unchanged' else ' ' + figures.fmt(abs(diff))} from {year - 1} "
+                         f"({figures.fmt(one['previous'])}).")
+    for ind, label in (("unhcr_refugees_origin", "refugees originating from the country"), ("unhcr_idps", "IDPs")):
+        if ind in vals:
+            parts.append(f"UNHCR counted {figures.fmt(vals[ind]['value'])} {label} in {vals[ind]['year']}.")
+    pts = [(ind, vals[ind]) for ind in data.PTS_INDICATORS if ind in vals]
+    if pts:
+        year = max(v["year"] for _, v in pts)
+        scores = ", ".join(f"{ind.removeprefix('pts_').replace('_', ' ')} {figures.fmt(v['value'])}"
+                           for ind, v in pts if v["year"] == year)
+        parts.append(f"Political Terror Scale scores for {year} (1 best – 5 worst): {scores}.")
+    hist = data.risk_history(code).filter(pl.col("list_id") == "gcr2p")
+    if hist.height:
+        r = hist.row(0, named=True)
+        parts.append(f"The Global Centre for R2P listed it as '{r['risk_level']}' as of {r['as_of']}.")
+    return " ".join(parts) or "The warehouse holds no figures for this country yet."
+
+
+# ------------------------------------------------------------------------------------------------------------- trends
+
+
+def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
+    out: list[Any] = []
+    have = set(data.country_indicator_ids(code))
+    # deaths by violence type with low-high ranges
+    ids3 = [i for i in data.DEATH_INDICATORS.values() if i in have]
+    if ids3:
+        want = tuple(ids3) + tuple(f"{i}_{s}" for i in ids3 for s in ("low", "high"))
+        df = data.country_values(code, want)
+        frames = []
+        for vt, ind in data.DEATH_INDICATORS.items():
+            if ind not in ids3:
+                continue
+            base = df.filter(pl.col("indicator_id") == ind).select("year", "value")
+            for s in ("low", "high"):
+                base = base.join(df.filter(pl.col("indicator_id") == f"{ind}_{s}").select("year", pl.col("value")
+                                                                                     .alias(s)), on="year", how="left")
+            frames.append(base.with_columns(pl.lit(vt).alias("series")))
+        long = pl.concat(frames, how="vertical_relaxed")
+        srcs = _sources_of(ids3, src_ids)
+        out.append(_chart("co-deaths", figures.time_series(
+            long, f"{name}: deaths by type of violence", "Best estimate; shaded band = low–high estimate",
+            srcs, _span(long), "deaths", colours=figures.VIOLENCE_COLOURS), long, "Deaths by type of violence"))
+    out += _simple_series(code, name, data.DISPLACEMENT_INDICATORS, have, src_ids, "co-displacement",
+                          f"{name}: displacement", "Refugees and asylum-seekers from the country; IDPs inside it",
+                          "people")
+    out += _simple_series(code, name, data.PTS_INDICATORS, have, src_ids, "co-pts", f"{name}: Political Terror Scale",
+                          "Three coders; 1 = secure rule of law … 5 = terror extends to the whole population", "score",
+                          yrange=(0.5, 5.5))
+    vdem = tuple(i for i in VDEM_PREFERRED if i in have) or tuple(sorted(
+        i for i in have if i.startswith("vdem_") and str((data.indicator_info(i) or {}).get("unit", "")).startswith(
+            "index")))[:6]
+    out += _simple_series(code, name, vdem, have, src_ids, "co-vdem", f"{name}: V-Dem indices",
+                          "Expert-coded indices, 0–1", "index", yrange=(0, 1))
+    ewp = data.ewp_history(code)
+    if ewp.height and ewp["onset_risk"].drop_nulls().len():
+        scale = 100.0 if ewp["onset_risk"].max() <= 1 else 1.0
+        year = pl.col("edition").str.slice(0, 4).cast(pl.Int64, strict=False).alias("year")
+        long = pl.concat([
+            ewp.select(year, (pl.col(c).cast(pl.Float64) * scale).alias("value"), pl.lit(label).alias("series"))
+            for c, label in (("onset_risk", "Onset risk (2 yr)"), ("onset_risk_1yr", "Onset risk (1 yr)"))
+        ]).drop_nulls(["year", "value"])
+        if long.height:
+            out.append(_chart("co-ewp-series", figures.time_series(
+                long, f"{name}: Early Warning Project onset risk", "Risk of a new mass-killing onset within two "
+                "years, by edition", _sources_of([data.EWP_RISK], src_ids) or "Early Warning Project",
+                _span(long), "%"), long, "EWP onset risk by edition"))
+    if not out:
+        out.append(html.P("No time series in the warehouse for this country.", className="text-muted"))
+    return out
+
+
+def _simple_series(code: str, name: str, inds: tuple[str, ...], have: set[str], src_ids: list[str], gid: str,
+                   title: str, subtitle: str, unit: str, yrange: tuple[float, float] | None = None) -> list[Any]:
+    inds = tuple(i for i in inds if i in have)
+    if not inds:
+        return []
+    df = data.country_values(code, inds)
+    labels = {i: (data.indicator_info(i) or {}).get("label", i) for i in inds}
+    long = df.with_columns(pl.col("indicator_id").replace_strict(labels).alias("series")).select("year", "value",
+                                                                                                 "series")
+    fig = figures.time_series(long, title, subtitle, _sources_of(list(inds), src_ids), _span(long), unit,
+                              yrange=yrange)
+    return [_chart(gid, fig, long, title)]
+
+
+def _sources_of(inds: list[str], src_ids: list[str]) -> str:
+    titles = []
+    for i in inds:
+        info = data.indicator_info(i)
+        if info:
+            src_ids.append(info["source_id"])
+            titles.append(info.get("source_title") or info["source_id"])
+    return "; ".join(dict.fromkeys(t for t in titles if t))
+
+
+def _span(df: pl.DataFrame) -> str:
+    return f"{df['year'].min()}–{df['year'].max()}" if df.height else ""
+
+
+def _chart(gid: str, fig: Any, long: pl.DataFrame, label: str) -> html.Div:
+    wide = long.pivot(on="series", index="year", values="value", aggregate_function="first").sort("year",
+                                                                                                   descending=True)
+    return html.Div([graph(gid, fig, label=label), details(f"Table: {label}", table(wide, max_rows=80))])
+
+
+# ------------------------------------------------------------------------------------------------------------- events
+
+
+def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]) -> html.Div:
+    if not yrs:
+        return html.P("No UCDP GED events in the warehouse for this country.", className="text-muted")
+    y0, y1 = values["from"], values["to"]
+    marks = {y: str(y) for y in range(yrs[0], yrs[1] + 1) if (y - yrs[0]) % max(1, (yrs[1] - yrs[0]) // 8) == 0}
+    fig, note, tbl, qs = build_events(code, y0, y1, values["types"])
+    return html.Div([
+        dbc.Row([
+            dbc.Col([dbc.Label("Years", html_for=ids.CO_YEARS),
+                     dcc.RangeSlider(id=ids.CO_YEARS, min=yrs[0], max=yrs[1], step=1, value=[y0, y1], marks=marks,
+                                     allowCross=False, tooltip={"placement": "bottom"})], md=8),
+            dbc.Col([dbc.Label("Violence type", html_for=ids.CO_TYPES),
+                     dcc.Checklist(id=ids.CO_TYPES, options=[{"label": f" {VT_LABELS[v]}", "value": v}
+                                                             for v in data.VIOLENCE_TYPES],
+                                   value=values["types"], inline=False)], md=4),
+        ]),
+        dcc.Loading(graph(ids.CO_EVENT_MAP, fig, geo=True, label="Map of UCDP GED events")),
+        disclaimer(),
+        html.P(note, id=ids.CO_EVENT_NOTE, className="small"),
+        html.Div(tbl, id=ids.CO_EVENT_TABLE),
+    ])
+
+
+def build_events(code: str, y0: int, y1: int, types: list[str]) -> tuple[Any, str, Any, str]:
+    types_t = tuple(t for t in data.VIOLENCE_TYPES if t in (types or []))
+    df, aggregated = data.events(code, int(y0), int(y1), types_t)
+    name = data.country_names().get(code, code)
+    bbox = _bbox(code)
+    src = "UCDP Georeferenced Event Dataset (GED)"
+    fig = figures.event_map(df, aggregated, f"{name}: UCDP GED events, {y0}–{y1}",
+                            ", ".join(types_t) or "no violence type selected", src, f"{y0}–{y1}", bbox)
+    n_events = int(df["events"].sum()) if df.height else 0
+    deaths = int(df["deaths"].sum()) if df.height else 0
+    note = (f"{n_events:,} events with {deaths:,} deaths (best estimate) match; "
+            + ("shown as 0.5° grid cells because there are more than "
+               f"{data.MAX_EVENT_POINTS:,} points." if aggregated else "each point is one event."))
+    summary = (df.group_by("violence_type").agg(pl.col("events").sum(), pl.col("deaths").sum())
+               .sort("violence_type") if df.height else df)
+    tbl = details("Table: events by violence type", table(summary, {"violence_type": "Violence type",
+                                                                   "events": "Events", "deaths": "Deaths (best)"}))
+    qs = params.encode({"from": y0, "to": y1, "types": list(types_t) or ["none"]})
+    return fig, note, tbl, qs
+
+
+def _bbox(code: str) -> tuple[float, float, float, float] | None:
+    df, _ = data.events(code, *data.event_years(code), data.VIOLENCE_TYPES)  # type: ignore[misc]
+    if df.height == 0:
+        return None
+    lat, lon = df["latitude"], df["longitude"]
+    return (float(lon.quantile(0.005)), float(lat.quantile(0.005)), float(lon.quantile(0.995)),
+            float(lat.quantile(0.995)))
+
+
+@callback(
+    Output(ids.CO_EVENT_MAP, "figure"),
+    Output(ids.CO_EVENT_NOTE, "children"),
+    Output(ids.CO_EVENT_TABLE, "children"),
+    Output(ids.CO_QUERY, "data"),
+    Input(ids.CO_YEARS, "value"),
+    Input(ids.CO_TYPES, "value"),
+    State(ids.CO_ISO3, "data"),
+    prevent_initial_call=True,
+)
+def update_events(years: list[int], types: list[str], code: str) -> tuple:
+    if data.country(code or "") is None or not isinstance(years, list) or len(years) != 2:
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+    return build_events(code, int(years[0]), int(years[1]), [t for t in (types or []) if t in data.VIOLENCE_TYPES])
+
+
+# ------------------------------------------------------------------------------------------------------------- narrative
+
+
+def narrative_section(code: str) -> html.Div:
+    nar = narratives.load(code)
+    if nar is None or not nar.sections:
+        return html.Div([
+            html.P(["No curated narrative for this country yet. Analysts add one as ",
+                    html.Code(f"data/curated/countries/{code}.md"), " with front matter (author, date, sources) and "
+                    "the sections " + " · ".join(narratives.SECTIONS) + ". Nothing on this page is written by the "
+                    "dashboard except the data summary above."], className="text-muted"),
+        ], id="co-narrative")
+    parts: list[Any] = [html.P(f"By {nar.author or 'unknown author'}, {nar.date or 'undated'}.",
+                               className="small text-muted")]
+    if nar.problems:
+        parts.append(notices([f"Narrative file: {p}" for p in nar.problems]))
+    for sec in narratives.SECTIONS:
+        parts.append(html.H3(sec, className="h6 mt-2"))
+        parts.append(dcc.Markdown(nar.sections[sec]) if sec in nar.sections
+                     else html.P("Not written yet.", className="text-muted small"))
+    if nar.sources:
+        parts.append(source_list(nar.sources, heading="Narrative sources"))
+    return html.Div(parts, id="co-narrative")
+
+
+url_sync(ids.CO_QUERY, ids.CO_QUERY + "-sync")

@@ -1,0 +1,311 @@
+"""`/explore` — analysts: filter countries, compare series, scatter two indicators, download what is filtered."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import data, figures, ids, params
+from dashboard.components import details, graph, guarded, notices, table, url_sync
+from dashboard.pages.overview import FACTORS
+
+dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
+
+MAX_INDICATORS = 6
+MAX_COUNTRIES = 8
+
+
+def spec() -> list[params.Param]:
+    regions = data.regions()
+    lo, hi = data.year_bounds()
+    default_inds = [i for i in (data.default_indicator(), "ucdp_state_based_deaths") if i in data.indicator_ids()]
+    return [
+        params.Param("region", "", params.as_choice(list(regions))),
+        params.Param("subregion", "", params.as_choice([s for v in regions.values() for s in v])),
+        params.Param("factor", None, params.as_int(choices=data.risk_factors_available())),
+        params.Param("indicators", list(dict.fromkeys(default_inds)), params.as_choice(data.indicator_ids()),
+                     multi=True),
+        params.Param("from", max(lo, hi - 10), params.as_int(lo, hi)),
+        params.Param("to", hi, params.as_int(lo, hi)),
+        params.Param("violence", [], params.as_choice(data.VIOLENCE_TYPES), multi=True),
+        params.Param("risk", [], params.as_choice(data.RISK_LEVELS), multi=True),
+        params.Param("countries", [], params.as_choice(list(data.country_names()), upper=True), multi=True),
+        params.Param("x", None, params.as_choice(data.indicator_ids())),
+        params.Param("y", None, params.as_choice(data.indicator_ids())),
+    ]
+
+
+def indicator_options(factor: int | None, violence: list[str]) -> list[dict[str, str]]:
+    """Catalog entries, narrowed to a risk factor and, for UCDP deaths, to the chosen violence types."""
+    allowed = set(data.indicators_for_factor(factor))
+    if violence:
+        excluded = {i for vt, i in data.DEATH_INDICATORS.items() if vt not in violence}
+        allowed = {a for a in allowed if not any(a == e or a.startswith(e + "_") for e in excluded)}
+    return [{"label": f"{r['label']} ({r['unit']})", "value": r["indicator_id"]}
+            for r in data.indicators().iter_rows(named=True) if r["indicator_id"] in allowed]
+
+
+@guarded
+def layout(**kwargs: Any) -> html.Div:
+    values, notes = params.parse(kwargs, spec())
+    v = values
+    if v["from"] > v["to"]:
+        notes.append("'from' is after 'to'; swapped.")
+        v["from"], v["to"] = v["to"], v["from"]
+    if len(v["indicators"]) > MAX_INDICATORS:
+        notes.append(f"At most {MAX_INDICATORS} indicators; kept the first {MAX_INDICATORS}.")
+        v["indicators"] = v["indicators"][:MAX_INDICATORS]
+    lo, hi = data.year_bounds()
+    regions = data.regions()
+    opts = indicator_options(v["factor"], v["violence"])
+    ind_all = [{"label": o["label"], "value": o["value"]} for o in indicator_options(None, [])]
+    marks = {y: str(y) for y in range(lo, hi + 1) if (hi - y) % 10 == 0}
+    names = data.country_names()
+    controls = dbc.Row([
+        dbc.Col([dbc.Label("Region (M49)", html_for=ids.EX_REGION),
+                 dcc.Dropdown(id=ids.EX_REGION, options=list(regions), value=v["region"] or None,
+                              placeholder="World")], md=3),
+        dbc.Col([dbc.Label("Sub-region", html_for=ids.EX_SUBREGION),
+                 dcc.Dropdown(id=ids.EX_SUBREGION, options=[s for x in regions.values() for s in x],
+                              value=v["subregion"] or None, placeholder="All")], md=3),
+        dbc.Col([dbc.Label("Risk factor", html_for=ids.EX_FACTOR),
+                 dcc.Dropdown(id=ids.EX_FACTOR, options=[{"label": f"{n}. {FACTORS.get(n, '')}", "value": n}
+                                                         for n in data.risk_factors_available()],
+                              value=v["factor"], placeholder="All factors")], md=3),
+        dbc.Col([dbc.Label("R2P risk level (latest)", html_for=ids.EX_RISK),
+                 dcc.Dropdown(id=ids.EX_RISK, options=list(data.RISK_LEVELS), value=v["risk"], multi=True,
+                              placeholder="Any (listed or not)")], md=3),
+        dbc.Col([dbc.Label("Violence type (UCDP deaths)", html_for=ids.EX_VIOLENCE),
+                 dcc.Dropdown(id=ids.EX_VIOLENCE, options=list(data.VIOLENCE_TYPES), value=v["violence"],
+                              multi=True, placeholder="All types")], md=3),
+        dbc.Col([dbc.Label(f"Indicators (up to {MAX_INDICATORS})", html_for=ids.EX_INDICATORS),
+                 dcc.Dropdown(id=ids.EX_INDICATORS, options=opts, value=v["indicators"], multi=True)], md=9),
+        dbc.Col([dbc.Label("Years", html_for=ids.EX_YEARS),
+                 dcc.RangeSlider(id=ids.EX_YEARS, min=lo, max=hi, step=1, value=[v["from"], v["to"]], marks=marks,
+                                 tooltip={"placement": "bottom"}, allowCross=False)], md=12),
+        dbc.Col([dbc.Label(f"Countries to compare (up to {MAX_COUNTRIES})", html_for=ids.EX_COUNTRIES),
+                 dcc.Dropdown(id=ids.EX_COUNTRIES, options=[{"label": n, "value": c} for c, n in names.items()],
+                              value=v["countries"], multi=True, placeholder="Top countries of the first indicator")],
+                md=6),
+        dbc.Col([dbc.Label("Scatter x", html_for=ids.EX_X),
+                 dcc.Dropdown(id=ids.EX_X, options=ind_all, value=v["x"], placeholder="First indicator")], md=3),
+        dbc.Col([dbc.Label("Scatter y", html_for=ids.EX_Y),
+                 dcc.Dropdown(id=ids.EX_Y, options=ind_all, value=v["y"], placeholder="Second indicator")], md=3),
+    ], className="g-2 mb-2")
+    out = build(v["region"], v["subregion"], v["factor"], v["indicators"], v["from"], v["to"], v["violence"],
+                v["risk"], v["countries"], v["x"], v["y"])
+    return html.Div([
+        html.H1("Explore", className="h3"),
+        notices(notes, id=ids.EX_NOTICE),
+        controls,
+        dbc.Row([dbc.Col(html.Div(out[0], id=ids.EX_SERIES), lg=7),
+                 dbc.Col(html.Div(out[1], id=ids.EX_SCATTER), lg=5)]),
+        html.Div([html.Span(out[3], id=ids.EX_COUNT, className="me-3 small"),
+                  dbc.Button("Download CSV of this selection", id=ids.EX_DOWNLOAD_BTN, size="sm", color="primary")],
+                 className="my-2"),
+        dag.AgGrid(id=ids.EX_GRID, rowData=out[2]["rows"], columnDefs=out[2]["cols"],
+                   defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
+                   dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False},
+                   style={"height": "480px"}, className="ag-theme-quartz"),
+        dcc.Download(id=ids.EX_DOWNLOAD),
+        dcc.Store(id=ids.EX_QUERY, data=out[4]),
+        html.Div(id=ids.EX_QUERY + "-sync", hidden=True),
+    ])
+
+
+def countries_in(region: str, subregion: str, risk: list[str]) -> tuple[str, ...]:
+    df = data.countries()
+    if region:
+        df = df.filter(pl.col("m49_region") == region)
+    if subregion:
+        df = df.filter(pl.col("m49_subregion") == subregion)
+    if risk:
+        levels = data.risk_levels_asof(None).filter(pl.col("risk_level").is_in(risk))
+        df = df.filter(pl.col("iso3").is_in(levels["iso3"].implode()))
+    return tuple(df["iso3"].to_list())
+
+
+def filtered(region: str, subregion: str, indicators: list[str], y0: int, y1: int,
+             risk: list[str]) -> pl.DataFrame:
+    """The wide table the grid shows and the CSV contains: one row per country-year, one column per indicator."""
+    inds = tuple(i for i in indicators if i in data.indicator_ids())
+    iso3s = countries_in(region, subregion, risk)
+    if not inds or not iso3s:
+        return pl.DataFrame(schema={"iso3": pl.String, "name": pl.String, "m49_region": pl.String,
+                                    "m49_subregion": pl.String, "year": pl.Int64})
+    long = data.panel(inds, iso3s, int(y0), int(y1))
+    if long.height == 0:
+        return pl.DataFrame(schema={"iso3": pl.String, "name": pl.String, "m49_region": pl.String,
+                                    "m49_subregion": pl.String, "year": pl.Int64})
+    wide = long.pivot(on="indicator_id", index=["iso3", "name", "m49_region", "m49_subregion", "year"],
+                      values="value", aggregate_function="first")
+    cols = [i for i in inds if i in wide.columns]
+    return wide.select("iso3", "name", "m49_region", "m49_subregion", "year", *cols).sort(["name", "year"])
+
+
+def build(region: str, subregion: str, factor: int | None, indicators: list[str], y0: int, y1: int,
+          violence: list[str], risk: list[str], chosen: list[str], x: str | None, y: str | None) -> tuple:
+    indicators = [i for i in (indicators or []) if i in data.indicator_ids()][:MAX_INDICATORS]
+    wide = filtered(region, subregion, indicators, y0, y1, risk)
+    qs = params.encode({"region": region, "subregion": subregion, "factor": factor, "indicators": indicators,
+                        "from": y0, "to": y1, "violence": violence, "risk": risk, "countries": chosen,
+                        "x": x, "y": y})
+    # comparison time series: chosen countries (or the top 5 by the first indicator's latest value)
+    series_div: Any
+    if indicators and wide.height:
+        first = indicators[0]
+        info = data.indicator_info(first) or {"label": first, "unit": "", "source_title": ""}
+        pool = wide.drop_nulls(first) if first in wide.columns else wide.clear()
+        if chosen:
+            pick = [c for c in chosen if c in set(pool["iso3"].to_list())][:MAX_COUNTRIES]
+        else:
+            last = pool.filter(pl.col("year") == pool["year"].max()) if pool.height else pool
+            pick = last.sort(first, descending=True)["iso3"].head(5).to_list() if last.height else []
+        long = pool.filter(pl.col("iso3").is_in(pick)).select("year", pl.col(first).alias("value"),
+                                                               pl.col("name").alias("series"))
+        fig = figures.time_series(long, f"{info['label']}: comparison", ", ".join(pool.filter(
+            pl.col("iso3").is_in(pick))["name"].unique(maintain_order=True).to_list()) or "no country",
+            info.get("source_title") or "", f"{y0}–{y1}", info["unit"])
+        wide_s = long.pivot(on="series", index="year", values="value", aggregate_function="first") if long.height \
+            else long
+        series_div = [graph("ex-series-graph", fig, label="Comparison time series"),
+                      details("Table: comparison", table(wide_s.sort("year", descending=True)))]
+    else:
+        series_div = html.P("Choose at least one indicator with values for this selection.", className="text-muted")
+    # scatter of two indicators at the last year of the range (each country's latest value in the range)
+    xi = x or (indicators[0] if indicators else None)
+    yi = y or (indicators[1] if len(indicators) > 1 else None)
+    if xi and yi and xi in data.indicator_ids() and yi in data.indicator_ids():
+        iso3s = countries_in(region, subregion, risk)
+        long = data.panel(tuple(dict.fromkeys((xi, yi))), iso3s, int(y0), int(y1)) if iso3s else pl.DataFrame()
+        if long.height:
+            latest = long.sort("year").group_by("iso3", "indicator_id").last()
+            pts = latest.pivot(on="indicator_id", index=["iso3", "name", "m49_region"], values="value",
+                               aggregate_function="first")
+            if xi in pts.columns and yi in pts.columns:
+                pts = pts.select("iso3", "name", "m49_region", pl.col(xi).alias("x"), pl.col(yi).alias("y")) \
+                    .drop_nulls(["x", "y"])
+            else:
+                pts = pl.DataFrame(schema={"iso3": pl.String, "name": pl.String, "m49_region": pl.String,
+                                           "x": pl.Float64, "y": pl.Float64})
+        else:
+            pts = pl.DataFrame(schema={"iso3": pl.String, "name": pl.String, "m49_region": pl.String,
+                                       "x": pl.Float64, "y": pl.Float64})
+        ix, iy = data.indicator_info(xi) or {}, data.indicator_info(yi) or {}
+        fig = figures.scatter(pts, f"{ix.get('label', xi)} ({ix.get('unit', '')})",
+                              f"{iy.get('label', yi)} ({iy.get('unit', '')})",
+                              f"{iy.get('label', yi)} vs {ix.get('label', xi)}",
+                              f"Latest value per country within {y0}–{y1}",
+                              "; ".join(dict.fromkeys(s for s in (ix.get("source_title"), iy.get("source_title")) if s)),
+                              f"{y0}–{y1}")
+        scatter_div = [graph("ex-scatter-graph", fig, label="Scatter of two indicators"),
+                       details("Table: scatter values", table(pts.sort("name"), {"name": "Country", "x": "x",
+                                                                                   "y": "y"}))]
+    else:
+        scatter_div = html.P("Choose two indicators for the scatter.", className="text-muted")
+    labels = {i: (data.indicator_info(i) or {}).get("label", i) for i in indicators}
+    cols = [{"field": "name", "headerName": "Country", "pinned": "left"}, {"field": "iso3", "headerName": "ISO3"},
+            {"field": "m49_subregion", "headerName": "Sub-region"}, {"field": "year", "headerName": "Year"}]
+    cols += [{"field": i, "headerName": labels[i], "type": "numericColumn", "filter": "agNumberColumnFilter"}
+             for i in indicators if i in wide.columns]
+    grid = {"rows": wide.to_dicts(), "cols": cols}
+    count = f"{wide.height:,} country-years, {wide['iso3'].n_unique() if wide.height else 0} countries."
+    return series_div, scatter_div, grid, count, qs
+
+
+STATE = [Input(ids.EX_REGION, "value"), Input(ids.EX_SUBREGION, "value"), Input(ids.EX_FACTOR, "value"),
+         Input(ids.EX_INDICATORS, "value"), Input(ids.EX_YEARS, "value"), Input(ids.EX_VIOLENCE, "value"),
+         Input(ids.EX_RISK, "value"), Input(ids.EX_COUNTRIES, "value"), Input(ids.EX_X, "value"),
+         Input(ids.EX_Y, "value")]
+
+
+def _clean(region: Any, sub: Any, factor: Any, inds: Any, years: Any, violence: Any, risk: Any, chosen: Any,
+           x: Any, y: Any) -> tuple:
+    """Validate callback inputs the same way as URL parameters (a browser can send anything)."""
+    regions = data.regions()
+    region = region if region in regions else ""
+    sub = sub if sub in [s for v in regions.values() for s in v] else ""
+    factor = factor if factor in data.risk_factors_available() else None
+    known = set(data.indicator_ids())
+    inds = [i for i in (inds or []) if i in known][:MAX_INDICATORS]
+    lo, hi = data.year_bounds()
+    try:
+        y0, y1 = sorted(max(lo, min(hi, int(v))) for v in years)
+    except (TypeError, ValueError):
+        y0, y1 = max(lo, hi - 10), hi
+    violence = [v for v in (violence or []) if v in data.VIOLENCE_TYPES]
+    risk = [r for r in (risk or []) if r in data.RISK_LEVELS]
+    names = data.country_names()
+    chosen = [c for c in (chosen or []) if c in names][:MAX_COUNTRIES]
+    x = x if x in known else None
+    y = y if y in known else None
+    return region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y
+
+
+@callback(Output(ids.EX_INDICATORS, "options"), Input(ids.EX_FACTOR, "value"), Input(ids.EX_VIOLENCE, "value"),
+          prevent_initial_call=True)
+def on_factor(factor: int | None, violence: list[str] | None) -> list:
+    return indicator_options(factor if factor in data.risk_factors_available() else None,
+                             [v for v in (violence or []) if v in data.VIOLENCE_TYPES])
+
+
+@callback(Output(ids.EX_SUBREGION, "options"), Input(ids.EX_REGION, "value"), prevent_initial_call=True)
+def on_region(region: str | None) -> list:
+    regions = data.regions()
+    return regions.get(region, []) if region else [s for v in regions.values() for s in v]
+
+
+@callback(
+    Output(ids.EX_SERIES, "children"), Output(ids.EX_SCATTER, "children"), Output(ids.EX_GRID, "rowData"),
+    Output(ids.EX_GRID, "columnDefs"), Output(ids.EX_COUNT, "children"), Output(ids.EX_QUERY, "data"),
+    *STATE, prevent_initial_call=True,
+)
+def update(*args: Any) -> tuple:
+    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y = _clean(*args)
+    if sub and region and sub not in data.regions().get(region, []):
+        sub = ""
+    series, scatter, grid, count, qs = build(region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y)
+    return series, scatter, grid["rows"], grid["cols"], count, qs
+
+
+def csv_text(region: str, subregion: str, indicators: list[str], y0: int, y1: int, risk: list[str],
+             query: str) -> str:
+    """The filtered table as CSV, preceded by '#' attribution lines (sources, licence, filter, date)."""
+    wide = filtered(region, subregion, indicators, y0, y1, risk)
+    src_ids = [(data.indicator_info(i) or {}).get("source_id", "") for i in indicators]
+    lines = [f"# R2P atrocity-risk dashboard export, {date.today().isoformat()}",
+             f"# Filter: /explore{query}"]
+    lines += [f"# Source: {s}" for s in data.source_lines([s for s in src_ids if s])]
+    if risk:
+        lines += [f"# Source: {s}" for s in data.source_lines(["r2p_monitor"])]
+    for i in indicators:
+        info = data.indicator_info(i)
+        if info:
+            lines.append(f"# Column {i}: {info['label']} ({info['unit']})")
+    buf = io.StringIO()
+    wide.write_csv(buf)
+    return "\n".join(lines) + "\n" + buf.getvalue()
+
+
+@callback(Output(ids.EX_DOWNLOAD, "data"), Input(ids.EX_DOWNLOAD_BTN, "n_clicks"),
+          State(ids.EX_REGION, "value"), State(ids.EX_SUBREGION, "value"), State(ids.EX_FACTOR, "value"),
+          State(ids.EX_INDICATORS, "value"), State(ids.EX_YEARS, "value"), State(ids.EX_VIOLENCE, "value"),
+          State(ids.EX_RISK, "value"), State(ids.EX_COUNTRIES, "value"), State(ids.EX_X, "value"),
+          State(ids.EX_Y, "value"), State(ids.EX_QUERY, "data"), prevent_initial_call=True)
+def download(n: int | None, *args: Any) -> Any:
+    if not n:
+        return no_update
+    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y = _clean(*args[:-1])
+    query = args[-1] if isinstance(args[-1], str) else ""
+    text = csv_text(region, sub, inds, y0, y1, risk, query)
+    return {"content": text, "filename": f"r2p-explore-{y0}-{y1}.csv", "type": "text/csv", "base64": False}
+
+
+url_sync(ids.EX_QUERY, ids.EX_QUERY + "-sync")

@@ -1,0 +1,256 @@
+"""`/` — world map by indicator or R2P risk level, with a ranked table beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import data, figures, ids, params
+from dashboard.components import disclaimer, graph, guarded, notices, source_list, table, url_sync
+
+dash.register_page(__name__, path="/", title="R2P risk overview", name="Overview", order=0)
+
+ALL = ""
+
+
+def _factor_label(n: int) -> str:
+    return f"{n}. {FACTORS.get(n, 'Risk factor')}"
+
+
+FACTORS = {
+    1: "Armed conflict or instability", 2: "Record of serious violations", 3: "Weakness of State structures",
+    4: "Motives or incentives", 5: "Capacity to commit atrocity crimes", 6: "Absence of mitigating factors",
+    7: "Enabling circumstances", 8: "Triggering factors", 9: "Intergroup tensions / discrimination",
+    10: "Signs of intent to destroy a group", 11: "Widespread or systematic attack on civilians",
+    12: "Signs of a plan or policy to attack civilians", 13: "Threats to persons protected under IHL",
+    14: "Threats to humanitarian or peacekeeping operations",
+}
+
+
+def indicator_options(factor: int | None) -> list[dict[str, str]]:
+    cat = data.indicators()
+    allowed = set(data.indicators_for_factor(factor))
+    opts = [{"label": "R2P Monitor risk level", "value": data.RISK_LEVEL_MODE}] if data.risk_level_years() else []
+    for r in cat.iter_rows(named=True):
+        if r["indicator_id"] in allowed:
+            opts.append({"label": f"{r['label']} ({r['unit']})", "value": r["indicator_id"]})
+    return opts
+
+
+def years_for(indicator: str) -> list[int]:
+    return data.risk_level_years() if indicator == data.RISK_LEVEL_MODE else data.indicator_years(indicator)
+
+
+def spec() -> list[params.Param]:
+    ind_ids = [*data.indicator_ids(), data.RISK_LEVEL_MODE]
+    regions = data.regions()
+    subs = [s for v in regions.values() for s in v]
+    return [
+        params.Param("indicator", data.default_indicator(), params.as_choice(ind_ids)),
+        params.Param("year", None, params.as_int(1900, 2100)),
+        params.Param("region", ALL, params.as_choice(list(regions))),
+        params.Param("subregion", ALL, params.as_choice(subs)),
+        params.Param("factor", None, params.as_int(choices=data.risk_factors_available())),
+    ]
+
+
+def resolve(values: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """Cross-field validation: indicator within factor, year available for indicator, sub-region within region."""
+    v = dict(values)
+    if v["factor"] is not None and v["indicator"] != data.RISK_LEVEL_MODE and \
+            v["indicator"] not in data.indicators_for_factor(v["factor"]):
+        allowed = data.indicators_for_factor(v["factor"])
+        notes.append(f"Indicator '{v['indicator']}' is not mapped to risk factor {v['factor']}; showing "
+                     f"'{allowed[0] if allowed else 'risk level'}'.")
+        v["indicator"] = allowed[0] if allowed else data.RISK_LEVEL_MODE
+    years = years_for(v["indicator"])
+    if v["year"] is not None and v["year"] not in years:
+        notes.append(f"No values for {v['year']}; showing the latest year.")
+        v["year"] = None
+    if v["year"] is None:
+        v["year"] = years[-1] if years else None
+    regions = data.regions()
+    if v["subregion"] and v["region"] and v["subregion"] not in regions.get(v["region"], []):
+        notes.append(f"Sub-region '{v['subregion']}' is not in region '{v['region']}'; ignored.")
+        v["subregion"] = ALL
+    if v["subregion"] and not v["region"]:
+        v["region"] = next((r for r, subs in regions.items() if v["subregion"] in subs), ALL)
+    return v
+
+
+@guarded
+def layout(**kwargs: Any) -> html.Div:
+    values, notes = params.parse(kwargs, spec())
+    v = resolve(values, notes)
+    regions = data.regions()
+    factor_opts = [{"label": _factor_label(n), "value": n} for n in data.risk_factors_available()]
+    sub_opts = [{"label": s, "value": s} for s in regions.get(v["region"], [])] if v["region"] else \
+        [{"label": s, "value": s} for subs in regions.values() for s in subs]
+    controls = dbc.Row([
+        dbc.Col([dbc.Label("Risk factor (UN Framework)", html_for=ids.OV_FACTOR),
+                 dcc.Dropdown(id=ids.OV_FACTOR, options=factor_opts, value=v["factor"], placeholder="All factors",
+                              clearable=True)], md=3),
+        dbc.Col([dbc.Label("Indicator", html_for=ids.OV_INDICATOR),
+                 dcc.Dropdown(id=ids.OV_INDICATOR, options=indicator_options(v["factor"]), value=v["indicator"],
+                              clearable=False)], md=4),
+        dbc.Col([dbc.Label("Year", html_for=ids.OV_YEAR),
+                 dcc.Dropdown(id=ids.OV_YEAR, options=[{"label": str(y), "value": y}
+                                                       for y in reversed(years_for(v["indicator"]))],
+                              value=v["year"], clearable=False)], md=1),
+        dbc.Col([dbc.Label("Region (M49)", html_for=ids.OV_REGION),
+                 dcc.Dropdown(id=ids.OV_REGION, options=[{"label": r, "value": r} for r in regions],
+                              value=v["region"] or None, placeholder="World")], md=2),
+        dbc.Col([dbc.Label("Sub-region", html_for=ids.OV_SUBREGION),
+                 dcc.Dropdown(id=ids.OV_SUBREGION, options=sub_opts, value=v["subregion"] or None,
+                              placeholder="All")], md=2),
+    ], className="g-2 mb-2")
+    fig, legend, tbl, _ = build(v["indicator"], v["year"], v["region"], v["subregion"])
+    return html.Div([
+        html.H1("Atrocity-risk overview", className="h3"),
+        notices(notes, id=ids.OV_NOTICE),
+        controls,
+        dbc.Row([
+            dbc.Col([graph(ids.OV_MAP, fig, geo=True, label="World map"), disclaimer(),
+                     html.Div(legend, id=ids.OV_LEGEND)], lg=8),
+            dbc.Col(html.Div(tbl, id=ids.OV_TABLE, className="ranked"), lg=4),
+        ]),
+        dcc.Store(id=ids.OV_QUERY),
+        html.Div(id=ids.OV_QUERY + "-sync", hidden=True),
+        dcc.Location(id=ids.OV_NAV, refresh="callback-nav"),
+    ])
+
+
+def build(indicator: str, year: int | None, region: str, subregion: str) -> tuple[Any, Any, Any, str]:
+    """Figure, legend, ranked table and query string for one selection."""
+    qs = params.encode({"indicator": indicator, "year": year, "region": region, "subregion": subregion})
+    scope = subregion or region or "World"
+    latest_levels = data.risk_levels_asof(year).select("iso3", pl.col("risk_level"),
+                                                       pl.col("as_of").cast(pl.String).alias("level_as_of"))
+    if indicator == data.RISK_LEVEL_MODE:
+        df = data.risk_map_values(year) if year else pl.DataFrame()
+        df = _filter(df, region, subregion)
+        src = data.source_lines(["r2p_monitor"])
+        title = f"R2P Monitor risk level, {year}"
+        fig = figures.risk_choropleth(df, title, f"{scope} · countries listed by the Global Centre for R2P in {year}",
+                                      "Global Centre for R2P, R2P Monitor", f"latest listing in {year}")
+        ranked = df.with_columns(pl.col("as_of").cast(pl.String)).sort(["risk_level", "name"])
+        tbl = table(ranked, {"name": "Country", "risk_level": "Risk level", "as_of": "As of"},
+                    caption=f"Countries listed in {year}: {ranked.height}", links={"name": _href}, max_rows=250)
+        legend = html.Div([html.Strong("Legend: "), "colour = R2P Monitor risk level (Current Crisis, Imminent Risk, "
+                           f"Serious Concern); last listing in {year}.", source_list(src)], className="small")
+        return fig, legend, tbl, qs
+    info = data.indicator_info(indicator) or {"label": indicator, "unit": "", "source_title": "", "higher_is_worse":
+                                              True, "source_id": "", "description": ""}
+    df = _filter(data.map_values(indicator, year) if year else pl.DataFrame(), region, subregion)
+    df = df.join(latest_levels, on="iso3", how="left") if df.height else df
+    src = info.get("source_title") or info.get("source_id") or ""
+    title = f"{info['label']}, {year}"
+    fig = figures.choropleth(df, title, f"{scope} · {info['unit']}", src, str(year), info["unit"],
+                             bool(info.get("higher_is_worse", True) is not False))
+    ranked = df.sort("value", descending=info.get("higher_is_worse") is not False, nulls_last=True) \
+        .with_row_index("rank", offset=1).with_columns(
+            pl.col("change").map_elements(_signed, return_dtype=pl.String).alias("change")) if df.height else df
+    cols = {"rank": "#", "name": "Country", "value": info["unit"] or "Value", "change": f"Change vs {year - 1}"
+            if year else "Change", "risk_level": "R2P risk level"}
+    tbl = table(ranked, cols, caption=f"{info['label']} ({info['unit']}), {year}: {df.height} countries, ranked",
+                links={"name": _href}, max_rows=250) if df.height else html.P("No values for this selection.")
+    legend = html.Div([
+        html.Strong("Legend: "), f"colour = {info['label']} in {info['unit']}, {year}",
+        " (log scale)" if df.height and df["value"].max() > 1000 and df["value"].min() >= 0 else "", ". ",
+        info.get("description") or "", " Risk level: latest R2P Monitor listing up to that year. ",
+        source_list(data.source_lines([info["source_id"], "r2p_monitor"])),
+    ], className="small")
+    return fig, legend, tbl, qs
+
+
+def _signed(v: float | None) -> str:
+    return "–" if v is None else ("+" if v > 0 else "") + figures.fmt(v) if v >= 0 else "−" + figures.fmt(-v)
+
+
+def _href(row: dict) -> str:
+    return f"/country/{row['iso3']}"
+
+
+def _filter(df: pl.DataFrame, region: str, subregion: str) -> pl.DataFrame:
+    if df.height == 0:
+        return df
+    if region:
+        df = df.filter(pl.col("m49_region") == region)
+    if subregion:
+        df = df.filter(pl.col("m49_subregion") == subregion)
+    return df
+
+
+@callback(
+    Output(ids.OV_INDICATOR, "options"),
+    Output(ids.OV_INDICATOR, "value"),
+    Input(ids.OV_FACTOR, "value"),
+    State(ids.OV_INDICATOR, "value"),
+    prevent_initial_call=True,
+)
+def on_factor(factor: int | None, indicator: str) -> tuple[list, Any]:
+    opts = indicator_options(factor)
+    values = [o["value"] for o in opts]
+    return opts, indicator if indicator in values else (values[1] if len(values) > 1 else values[0])
+
+
+@callback(
+    Output(ids.OV_YEAR, "options"),
+    Output(ids.OV_YEAR, "value"),
+    Input(ids.OV_INDICATOR, "value"),
+    State(ids.OV_YEAR, "value"),
+    prevent_initial_call=True,
+)
+def on_indicator(indicator: str, year: int | None) -> tuple[list, Any]:
+    years = years_for(indicator)
+    return [{"label": str(y), "value": y} for y in reversed(years)], year if year in years else (years or [None])[-1]
+
+
+@callback(
+    Output(ids.OV_SUBREGION, "options"),
+    Output(ids.OV_SUBREGION, "value"),
+    Input(ids.OV_REGION, "value"),
+    State(ids.OV_SUBREGION, "value"),
+    prevent_initial_call=True,
+)
+def on_region(region: str | None, sub: str | None) -> tuple[list, Any]:
+    regions = data.regions()
+    subs = regions.get(region, []) if region else [s for v in regions.values() for s in v]
+    return [{"label": s, "value": s} for s in subs], sub if sub in subs else None
+
+
+@callback(
+    Output(ids.OV_MAP, "figure"),
+    Output(ids.OV_LEGEND, "children"),
+    Output(ids.OV_TABLE, "children"),
+    Output(ids.OV_QUERY, "data"),
+    Input(ids.OV_INDICATOR, "value"),
+    Input(ids.OV_YEAR, "value"),
+    Input(ids.OV_REGION, "value"),
+    Input(ids.OV_SUBREGION, "value"),
+    prevent_initial_call=True,
+)
+def update(indicator: str, year: int | None, region: str | None, subregion: str | None) -> tuple:
+    if indicator not in [*data.indicator_ids(), data.RISK_LEVEL_MODE]:
+        return no_update, no_update, no_update, no_update
+    years = years_for(indicator)
+    if year not in years:
+        year = years[-1] if years else None
+    return build(indicator, year, region or ALL, subregion or ALL)
+
+
+@callback(Output(ids.OV_NAV, "href"), Input(ids.OV_MAP, "clickData"), prevent_initial_call=True)
+def on_click(click: dict | None) -> str:
+    try:
+        point = click["points"][0]
+        iso3 = point.get("location") or point["customdata"][-1]
+    except (TypeError, KeyError, IndexError):
+        return no_update
+    return f"/country/{iso3}" if iso3 in data.country_names() else no_update
+
+
+url_sync(ids.OV_QUERY, ids.OV_QUERY + "-sync")

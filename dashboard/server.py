@@ -1,0 +1,59 @@
+"""Build the Dash app once per process (pages register their callbacks globally, so one app per process)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, html
+
+from dashboard import data
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("overview", "country", "explore", "sources", "not_found_404")
+_APP: Dash | None = None
+
+
+def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
+    """Configure the read-only query layer on ``db`` and return the (single) Dash app."""
+    global _APP
+    data.configure(db or os.environ.get("R2P_DB", data.DEFAULT_DB))
+    if _APP is not None:
+        return _APP
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "assets"),
+        title="R2P atrocity-risk dashboard",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    for name in PAGES:
+        module = importlib.import_module(f"dashboard.pages.{name}")
+        entry = dash.page_registry[module.__name__]
+        entry["layout"] = module.layout  # pages_folder="" skips Dash's own import, which would attach it
+    app.layout = shell
+    _APP = app
+    return app
+
+
+def shell() -> html.Div:
+    """The frame around every page: skip link, navigation (plain links, keyboard reachable), page, footer."""
+    nav = dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand("R2P atrocity-risk dashboard", href="/"),
+        dbc.Nav([dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
+                 for p in dash.page_registry.values() if p["name"] not in ("Country", "Not found")], navbar=True),
+    ], fluid=True), color="dark", dark=True, className="mb-3", id="nav")
+    return html.Div([
+        html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
+        nav,
+        html.Main(dbc.Container(dash.page_container, fluid=True), id="main"),
+        html.Footer(dbc.Container(html.P(
+            "Figures come from the public datasets listed under Sources; risk levels are cited from R2P Monitor. "
+            "Works offline.", className="small text-muted"), fluid=True), className="mt-4 border-top pt-2"),
+    ])

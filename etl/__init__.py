@@ -1,0 +1,1 @@
+"""ETL: read public datasets, validate them, and publish one DuckDB warehouse atomically."""

@@ -1,0 +1,91 @@
+"""``python -m etl update|status|docs`` — the command line of the ETL."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from etl.runner import DEFAULT_DB
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Build and inspect the R2P warehouse.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("update", help="read or download the datasets and publish a new warehouse")
+    up.add_argument("--from", dest="from_dir", type=Path, metavar="DIR",
+                    help="read local files laid out like ../shared/data/raw instead of downloading")
+    up.add_argument("--db", type=Path, default=Path(os.environ.get("R2P_DB", DEFAULT_DB)), metavar="PATH")
+    up.add_argument("--only", nargs="+", metavar="SOURCE", help="update only these sources (others are kept)")
+    up.add_argument("--mirror", action="append", default=[], metavar="PREFIX=URL",
+                    help="fetch URLs starting with PREFIX from URL instead (repeatable)")
+    up.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    st = sub.add_parser("status", help="what the published warehouse holds, per source")
+    st.add_argument("--db", type=Path, default=Path(os.environ.get("R2P_DB", DEFAULT_DB)), metavar="PATH")
+    sub.add_parser("sources", help="list the dataset modules and their ids")
+    docs = sub.add_parser("docs", help="regenerate docs/warehouse.md from the contract and catalog")
+    docs.add_argument("--check", action="store_true", help="exit 1 if docs/warehouse.md is out of date")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        console = Console(stderr=True, width=150)  # logs and CI: keep the summary table readable
+    if args.command == "update":
+        from etl.runner import update
+
+        if args.from_dir is not None and not args.from_dir.is_dir():
+            console.print(f"[red]--from {args.from_dir}: no such directory[/red]")
+            return 2
+        mirrors = dict(m.split("=", 1) for m in args.mirror if "=" in m)
+        try:
+            report = update(db=args.db, from_dir=args.from_dir, only=args.only, quiet=args.quiet,
+                            console=console, mirrors=mirrors)
+        except ValueError as err:
+            console.print(f"[red]{err}[/red]")
+            return 2
+        return report.exit_code
+    if args.command == "status":
+        return status(args.db, Console(width=None if Console().is_terminal else 150))
+    if args.command == "sources":
+        from etl.sources import all_sources
+
+        for s in all_sources():
+            print(f"{s.id:28} {s.title}")
+        return 0
+    if args.command == "docs":
+        from etl.docs import write_docs
+
+        return write_docs(check=args.check)
+    return 2
+
+
+def status(db: Path, console: Console) -> int:
+    if not db.exists():
+        console.print(f"No warehouse at {db}. Build one with: python -m etl update  (or --from DIR)")
+        return 1
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT source_id, string_agg(DISTINCT version, ', ' ORDER BY version), count(file_name), "
+            "sum(rows_read), sum(rows_loaded), sum(rows_rejected), sum(rows_duplicate), max(retrieved_at), "
+            "string_agg(DISTINCT status, ', ' ORDER BY status) FROM sources GROUP BY source_id ORDER BY source_id"
+        ).fetchall()
+        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+                  for t in ("countries", "events", "indicator_values", "displacement", "r2p_risk_levels")}
+    finally:
+        con.close()
+    table = Table(title=f"{db} ({db.stat().st_size / 1e6:.1f} MB)")
+    for col in ("source", "version", "files", "read", "loaded", "rejected", "duplicates", "retrieved", "status"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in r])
+    console.print(table)
+    console.print("  ".join(f"{t}: {n:,}" for t, n in counts.items()))
+    return 0

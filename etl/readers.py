@@ -1,0 +1,242 @@
+"""Shared reading and validation helpers, so every dataset module fails the same clear way."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from etl.model import Rejects, SourceError
+
+HEAD_BYTES = 65536
+ROW = "_row"  # 1-based record number in the file; the header row is row 1
+
+
+def sniff(path: Path, size: int = HEAD_BYTES) -> str:
+    """The first bytes of a file as text, for ``Source.recognise`` (never raises on odd bytes)."""
+    with open(path, "rb") as fh:
+        raw = fh.read(size)
+    if raw.startswith(b"PK\x03\x04"):
+        return "<zip>"
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def header_of(head: str) -> list[str]:
+    """Column names of a delimited text's first line (quotes and BOM removed, delimiter guessed)."""
+    first = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+    delim = guess_delimiter(first)
+    try:
+        return [c.strip() for c in next(csv.reader(io.StringIO(first), delimiter=delim))]
+    except StopIteration:
+        return []
+
+
+def guess_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def looks_like_html(head: str) -> bool:
+    start = head.lstrip("\ufeff \r\n\t").lower()[:512]
+    return start.startswith(("<!doctype html", "<html", "<?xml")) or "<html" in start or "<body" in start
+
+
+def check_not_html_or_empty(path: Path, head: str | None = None) -> str:
+    """Raise a clear SourceError for the two classic broken-download cases; return the head text."""
+    if path.stat().st_size == 0:
+        raise SourceError(path, "the file is empty (0 bytes) — was the download interrupted?")
+    head = sniff(path) if head is None else head
+    if looks_like_html(head):
+        raise SourceError(path, "this is an HTML page, not data — the publisher probably served an error or login page")
+    return head
+
+
+def _decode(path: Path, encoding: str, fallback: str | None) -> tuple[str, str]:
+    raw = path.read_bytes()
+    try:
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError as err:
+        if fallback:
+            return raw.decode(fallback), fallback
+        line = raw[: err.start].count(b"\n") + 1
+        raise SourceError(
+            path,
+            f"not valid {encoding.upper()} text: byte 0x{raw[err.start]:02x} at offset {err.start}; "
+            f"re-save the file as {encoding.upper()}",
+            row=line,
+        ) from None
+
+
+def read_delimited(
+    path: Path,
+    *,
+    separator: str | None = None,
+    encoding: str = "utf-8-sig",
+    fallback_encoding: str | None = None,
+    hxl: bool = False,
+    required: Iterable[str] = (),
+) -> pl.DataFrame:
+    """Read a CSV-like file with every column as text plus ``_row`` (record number, header = 1).
+
+    Text first, types later: a bad value then becomes a reject naming its row and column instead of a parser
+    crash or a silently nulled cell. ``hxl`` skips the HDX hashtag row under the header.
+    """
+    check_not_html_or_empty(path)
+    text, _ = _decode(path, encoding, fallback_encoding)
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    sep = separator or guess_delimiter(first)
+    if separator and separator not in first and len(first) > 0:
+        found = guess_delimiter(first)
+        raise SourceError(
+            path, f"expected columns separated by {separator!r} but the header uses {found!r}", row=1
+        )
+    try:
+        df = pl.read_csv(
+            io.StringIO(text),
+            separator=sep,
+            infer_schema=False,
+            skip_rows_after_header=1 if hxl else 0,
+            truncate_ragged_lines=False,
+            raise_if_empty=True,
+        )
+    except pl.exceptions.NoDataError:
+        raise SourceError(path, "the file has no rows") from None
+    except pl.exceptions.ComputeError as err:
+        row, detail = _first_ragged_row(text, sep)
+        raise SourceError(path, detail or f"not a well-formed delimited file: {str(err).splitlines()[0]}",
+                          row=row) from None
+    df = df.rename({c: c.strip() for c in df.columns})
+    offset = 3 if hxl else 2
+    df = df.with_row_index(ROW, offset=offset).with_columns(pl.col(ROW).cast(pl.Int64))
+    require_columns(df, required, path)
+    return df
+
+
+def _first_ragged_row(text: str, sep: str) -> tuple[int | None, str]:
+    """Find the record whose field count differs from the header's, for a message a person can act on."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        width = len(next(reader))
+    except (StopIteration, csv.Error):
+        return None, ""
+    try:
+        for number, record in enumerate(reader, start=2):
+            if len(record) > width:
+                return number, (f"{len(record)} fields where the header has {width} — an unquoted "
+                                f"{sep!r} in a value, or the wrong delimiter?")
+    except csv.Error as err:
+        return reader.line_num, f"malformed CSV: {err}"
+    return None, ""
+
+
+def require_columns(df: pl.DataFrame, required: Iterable[str], path: Path) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if not missing:
+        return
+    hints = []
+    for col in missing:
+        close = difflib.get_close_matches(col, df.columns, n=1)
+        hints.append(f"'{col}'" + (f" (found '{close[0]}' — renamed?)" if close else ""))
+    raise SourceError(path, f"missing column(s) {', '.join(hints)}", row=1, column=missing[0])
+
+
+_NUMERIC_JUNK = re.compile(r"[\s,_]")
+
+
+def parse_numbers(
+    df: pl.DataFrame,
+    columns: Iterable[str],
+    rejects: Rejects,
+    *,
+    integer: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    required: bool = False,
+    null_values: Iterable[str] = ("", "NA", "N/A", "na", "..", "-", "null", "NULL", "NaN", "nan"),
+) -> pl.DataFrame:
+    """Cast text columns to numbers; rows with an unparseable or out-of-range value go to rejects.
+
+    The reject reason names the column and the offending value, so an analyst can find it in the file.
+    Whole-number floats ("15960.0", as pandas writes them) are accepted for integer columns.
+    """
+    nulls = list(null_values)
+    for col in columns:
+        text = pl.col(col).str.strip_chars()
+        cleaned = pl.when(text.is_in(nulls) | text.is_null()).then(None).otherwise(text)
+        as_float = cleaned.cast(pl.Float64, strict=False)
+        df = df.with_columns(cleaned.alias("__text"), as_float.alias("__num"))
+        bad = df["__text"].is_not_null() & df["__num"].is_null()
+        if integer:
+            bad = bad | (df["__num"].is_not_null() & (df["__num"] != df["__num"].round(0)))
+        reason = pl.format(f"column '{col}': '{{}}' is not a{'n integer' if integer else ' number'}", pl.col("__text"))
+        rejects.add_rows(df.filter(bad).drop("__num"), reason.alias("reason"))
+        df = df.filter(~bad)
+        if required:
+            missing = df["__num"].is_null()
+            rejects.add_rows(df.filter(missing).drop("__num", "__text"), f"column '{col}': value is missing")
+            df = df.filter(~missing)
+        for limit, op, word in ((minimum, "lt", "below"), (maximum, "gt", "above")):
+            if limit is None:
+                continue
+            out = getattr(df["__num"], op)(limit).fill_null(False)
+            rejects.add_rows(
+                df.filter(out).drop("__num"),
+                pl.format(f"column '{col}': {{}} is {word} the allowed {limit:g}", pl.col("__text")),
+            )
+            df = df.filter(~out)
+        target = pl.col("__num").cast(pl.Int64) if integer else pl.col("__num")
+        df = df.with_columns(target.alias(col)).drop("__num", "__text")
+    return df
+
+
+def parse_dates(df: pl.DataFrame, column: str, rejects: Rejects, *, earliest: str = "1946-01-01",
+                latest: str = "2100-12-31") -> pl.DataFrame:
+    """Accept ``YYYY-MM-DD`` with or without a time part; reject unparseable or out-of-range dates."""
+    text = pl.col(column).str.strip_chars().str.slice(0, 10)
+    df = df.with_columns(text.str.to_date("%Y-%m-%d", strict=False).alias("__date"))
+    bad = df["__date"].is_null()
+    rejects.add_rows(df.filter(bad).drop("__date"),
+                     pl.format(f"column '{column}': '{{}}' is not a date (YYYY-MM-DD)", pl.col(column)))
+    df = df.filter(~bad)
+    lo, hi = pl.lit(earliest).str.to_date(), pl.lit(latest).str.to_date()
+    out = df.select((pl.col("__date") < lo) | (pl.col("__date") > hi)).to_series()
+    rejects.add_rows(df.filter(out).drop("__date"),
+                     pl.format(f"column '{column}': {{}} is outside {earliest}…{latest}", pl.col(column)))
+    return df.filter(~out).with_columns(pl.col("__date").alias(column)).drop("__date")
+
+
+def duplicates_of(df: pl.DataFrame, keys: list[str], rejects: Rejects, what: str = "row") -> tuple[pl.DataFrame, int]:
+    """Drop exact repeats (counted as duplicates) and reject conflicting repeats of the same key.
+
+    Returns the de-duplicated frame and the number of exact duplicates removed.
+    """
+    data_cols = [c for c in df.columns if not c.startswith("_")]
+    exact = df.select(data_cols).is_duplicated() & ~df.select(pl.struct(data_cols).is_first_distinct()).to_series()
+    n_exact = int(exact.sum())
+    df = df.filter(~exact)
+    conflicting = df.select(keys).is_duplicated() & ~df.select(pl.struct(keys).is_first_distinct()).to_series()
+    rejects.add_rows(df.filter(conflicting),
+                     f"duplicate {what} for {', '.join(keys)} with different values (first occurrence kept)")
+    return df.filter(~conflicting), n_exact
+
+
+def reject_share_guard(path: Path, rows_read: int, rejects: Rejects, max_share: float) -> None:
+    """A file where most rows fail is structurally wrong (wrong delimiter, shifted columns): fail the source."""
+    if rows_read and len(rejects) / rows_read > max_share and len(rejects) > 5:
+        sample = rejects.frame().head(1).to_dicts()[0]
+        raise SourceError(
+            path,
+            f"{len(rejects)} of {rows_read} rows rejected (> {max_share:.0%}); first: row {sample['row_number']}: "
+            f"{sample['reason']}",
+        )

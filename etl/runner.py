@@ -1,0 +1,200 @@
+"""One update: find or fetch files, run each source, build and publish the warehouse, report.
+
+A failing source never poisons the others: its error is reported with file/row/column, its previous rows are
+kept (stale), everything else is refreshed, and the exit code says something went wrong.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl.countries import Countries
+from etl.download import fetch, file_meta, mirrors_from_env
+from etl.model import Context, FileResult, Source, SourceError
+from etl.readers import sniff
+from etl.sources import all_sources
+from etl.warehouse import SourceRun, all_schemas, build_and_publish, check_keys
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = ROOT / "data" / "warehouse.duckdb"
+RAW_DIR = ROOT / "data" / "raw"
+CURATED_DIR = ROOT / "data" / "curated"
+SKIP_SUFFIXES = {".md", ".rda", ".rds", ".part", ".tmp", ".json.tmp"}
+
+
+@dataclass
+class UpdateReport:
+    db: Path
+    runs: list[SourceRun]
+    unrecognised: list[Path] = field(default_factory=list)
+    published: bool = False
+    error: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        if not self.published:
+            return 1
+        return 1 if any(r.status == "failed" for r in self.runs) else 0
+
+
+def candidate_files(folders: list[Path]) -> list[Path]:
+    files = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith(".") and path.suffix.lower() not in SKIP_SUFFIXES:
+                files.append(path)
+    return files
+
+
+def assign_files(files: list[Path], sources: list[Source]) -> tuple[dict[str, list[Path]], list[Path]]:
+    """Give each file to the first source that recognises its content."""
+    assigned: dict[str, list[Path]] = {s.id: [] for s in sources}
+    unrecognised = []
+    for path in files:
+        try:
+            head = sniff(path)
+        except OSError:
+            unrecognised.append(path)
+            continue
+        for source in sources:
+            try:
+                claimed = source.recognise(path, head)
+            except Exception:
+                claimed = False
+            if claimed:
+                assigned[source.id].append(path)
+                break
+        else:
+            unrecognised.append(path)
+    return assigned, unrecognised
+
+
+def run_source(source: Source, files: list[Path], ctx: Context, progress: Progress | None) -> SourceRun:
+    run = SourceRun(source, "ok")
+    start = time.perf_counter()
+    task = progress.add_task(source.id, total=max(len(files), 1)) if progress else None
+    results: list[FileResult] = []
+    try:
+        if not files:
+            run.status, run.message = "no input", "no file of this dataset was found"
+        for path in files:
+            if progress is not None and task is not None:
+                progress.update(task, description=f"{source.id}: {path.name}")
+            results.append(source.read_file(path, ctx))
+            run.file_meta[path.name] = file_meta(path)
+            if progress is not None and task is not None:
+                progress.advance(task)
+        if files:
+            run.results = source.combine(results, ctx)
+            for r in run.results:
+                if r.loaded() < 0 or r.rows_read != r.loaded() + r.rows_rejected + r.rows_duplicate + r.rows_excluded:
+                    raise SourceError(r.path, f"row accounting does not add up (read {r.rows_read}, loaded "
+                                              f"{r.loaded()}, rejected {r.rows_rejected}, duplicate "
+                                              f"{r.rows_duplicate}, excluded {r.rows_excluded})")
+            if problem := check_keys(run, all_schemas([source])):
+                raise SourceError(files[0], problem)
+    except SourceError as err:
+        run.status, run.message, run.results = "failed", str(err), []
+    except Exception as err:
+        run.status, run.message, run.results = "failed", f"internal error: {type(err).__name__}: {err}", []
+    if progress is not None and task is not None:
+        progress.update(task, completed=max(len(files), 1), description=f"{source.id} [{run.status}]")
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def update(
+    db: Path = DEFAULT_DB,
+    from_dir: Path | None = None,
+    only: list[str] | None = None,
+    *,
+    quiet: bool = False,
+    console: Console | None = None,
+    raw_dir: Path = RAW_DIR,
+    curated_dir: Path = CURATED_DIR,
+    mirrors: dict[str, str] | None = None,
+) -> UpdateReport:
+    console = console or Console(stderr=True, quiet=quiet)
+    sources = all_sources()
+    known = {s.id for s in sources}
+    if only:
+        unknown = sorted(set(only) - known)
+        if unknown:
+            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    selected = [s for s in sources if not only or s.id in only]
+    ctx = Context(Countries())
+    download_errors: dict[str, str] = {}
+    if from_dir is None:
+        mirrors = {**mirrors_from_env(), **(mirrors or {})}
+        for source in selected:
+            for dl in source.downloads:
+                try:
+                    fetch(dl, raw_dir / source.folder, mirrors=mirrors)
+                except SourceError as err:
+                    download_errors[source.id] = str(err)
+                    console.print(f"[red]{source.id}[/red]: {err}")
+        folders = [raw_dir, curated_dir]
+    else:
+        folders = [Path(from_dir), curated_dir]
+    files = candidate_files(folders)
+    assigned, unrecognised = assign_files(files, sources)
+    runs: list[SourceRun] = []
+    with Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False, disable=quiet) as progress:
+        for source in sources:
+            if source not in selected:
+                runs.append(SourceRun(source, "not selected"))
+                continue
+            if source.id in download_errors:
+                runs.append(SourceRun(source, "failed", message=download_errors[source.id]))
+                continue
+            runs.append(run_source(source, assigned[source.id], ctx, progress))
+    report = UpdateReport(Path(db), runs, unrecognised)
+    try:
+        build_and_publish(Path(db), runs, ctx.countries)
+        report.published = True
+    except Exception as err:
+        report.error = f"warehouse not published, previous file kept: {type(err).__name__}: {err}"
+    print_summary(report, console)
+    return report
+
+
+def print_summary(report: UpdateReport, console: Console) -> None:
+    table = Table(title=f"Update of {report.db}", show_lines=False)
+    for col, just in (("source", "left"), ("version", "left"), ("files", "right"), ("read", "right"),
+                      ("loaded", "right"), ("rejected", "right"), ("duplicates", "right"), ("excluded", "right"),
+                      ("seconds", "right"), ("status", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for run in report.runs:
+        if run.status == "not selected":
+            continue
+        res = run.results
+        versions = sorted({r.version for r in res})
+        style = {"ok": "green", "failed": "red"}.get(run.status, "yellow")
+        table.add_row(
+            run.source.id, ", ".join(versions)[:40], str(len(res)), f"{sum(r.rows_read for r in res):,}",
+            f"{sum(r.loaded() for r in res):,}", f"{sum(r.rows_rejected for r in res):,}",
+            f"{sum(r.rows_duplicate for r in res):,}", f"{sum(r.rows_excluded for r in res):,}",
+            f"{run.seconds:.2f}", f"[{style}]{run.status}[/{style}]",
+        )
+    console.print(table)
+    for run in report.runs:
+        if run.status in ("failed", "no input"):
+            colour = "red" if run.status == "failed" else "yellow"
+            console.print(f"[{colour}]{run.source.id} {run.status}:[/{colour}] {run.message}")
+    if report.unrecognised:
+        names = ", ".join(p.name for p in report.unrecognised[:12])
+        more = f" (+{len(report.unrecognised) - 12} more)" if len(report.unrecognised) > 12 else ""
+        console.print(f"[dim]not recognised as any dataset (ignored): {names}{more}[/dim]")
+    if report.published:
+        console.print(f"[bold]published[/bold] {report.db}")
+    else:
+        console.print(f"[red bold]{report.error}[/red bold]")

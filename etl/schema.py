@@ -1,0 +1,93 @@
+"""The warehouse contract (see docs/warehouse.md): public table names, columns and types.
+
+Analysts query these names directly, so they are stable. Source modules hand the loader Polars frames whose
+columns are a subset of these; the loader adds ``source_id`` and fills absent nullable columns with NULL.
+A source may add its own tables through ``Source.table_schemas``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+S, I, F, D, B = pl.String, pl.Int64, pl.Float64, pl.Date, pl.Boolean  # noqa: E741
+
+CORE: dict[str, dict[str, pl.DataType]] = {
+    "m49_regions": {
+        "iso3": S, "m49_code": S, "name": S, "m49_region": S, "m49_subregion": S, "m49_intermediate_region": S,
+        "ldc": B, "lldc": B, "sids": B, "source_id": S,
+    },
+    "events": {
+        "source": S, "event_id": S, "source_version": S, "iso3": S, "event_date": D, "date_end": D, "year": I,
+        "latitude": F, "longitude": F, "adm1": S, "adm2": S, "where_description": S,
+        "violence_type": S, "deaths_best": I, "deaths_low": I, "deaths_high": I,
+        "deaths_civilians": I, "deaths_a": I, "deaths_b": I, "deaths_unknown": I,
+        "side_a": S, "side_b": S, "conflict_name": S, "dyad_name": S, "conflict_id": S, "dyad_id": S,
+        "where_prec": I, "date_prec": I, "event_clarity": I, "code_status": S, "gw_code": S,
+        "file_name": S, "row_number": I,
+    },
+    "indicator_values": {
+        "iso3": S, "year": I, "indicator_id": S, "value": F, "source_id": S, "file_name": S, "row_number": I,
+    },
+    "displacement": {
+        "year": I, "origin_iso3": S, "asylum_iso3": S, "origin_code": S, "asylum_code": S,
+        "refugees": I, "asylum_seekers": I, "idps": I, "returned_refugees": I, "returned_idps": I,
+        "stateless": I, "others_of_concern": I, "other_in_need": I, "host_community": I,
+        "source_id": S, "file_name": S, "row_number": I,
+    },
+    "r2p_risk_levels": {
+        "iso3": S, "situation": S, "risk_level": S, "as_of": D, "source_url": S, "quote": S, "list_id": S,
+        "source_id": S, "file_name": S, "row_number": I,
+    },
+    "boundaries": {
+        "iso3": S, "name": S, "resolution": S, "geometry_wkb": pl.Binary, "source_id": S,
+    },
+}
+
+INDICATORS = {
+    "indicator_id": S, "label": S, "unit": S, "source_id": S, "description": S, "higher_is_worse": B,
+    "risk_factors": pl.List(pl.Int64),
+}
+
+SOURCES = {
+    "source_id": S, "title": S, "publisher": S, "version": S, "licence": S, "citation": S, "url": S,
+    "file_name": S, "file_sha256": S, "retrieved_at": S, "rows_read": I, "rows_loaded": I, "rows_rejected": I,
+    "rows_duplicate": I, "rows_excluded": I, "status": S, "message": S, "redistributable": B,
+}
+
+REJECTS = {"source_id": S, "file_name": S, "row_number": I, "reason": S, "raw": S}
+
+# primary keys the loader checks before publishing (a violation fails the source, never the warehouse)
+KEYS: dict[str, tuple[str, ...]] = {
+    "events": ("source", "event_id"),
+    "indicator_values": ("iso3", "year", "indicator_id"),
+    "m49_regions": ("iso3",),
+}
+
+_DUCK = {
+    pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Float64: "DOUBLE", pl.Date: "DATE", pl.Boolean: "BOOLEAN",
+    pl.Binary: "BLOB", pl.Int32: "INTEGER", pl.Datetime: "TIMESTAMP",
+}
+
+
+def duck_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.List):
+        return f"{duck_type(dtype.inner)}[]"
+    for k, v in _DUCK.items():
+        if dtype == k:
+            return v
+    raise TypeError(f"no DuckDB type for {dtype}")
+
+
+def ddl(table: str, schema: dict[str, pl.DataType]) -> str:
+    cols = ", ".join(f'"{c}" {duck_type(t)}' for c, t in schema.items())
+    return f'CREATE TABLE "{table}" ({cols})'
+
+
+def conform(frame: pl.DataFrame, table: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Order, cast and complete a source's frame to the table's schema; unknown columns are a coding error."""
+    unknown = [c for c in frame.columns if c not in schema and not c.startswith("_")]
+    if unknown:
+        raise ValueError(f"table {table}: unknown column(s) {unknown}")
+    return frame.select(
+        [(pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t)).alias(c) for c, t in schema.items()]
+    )

@@ -1,0 +1,240 @@
+"""Build a new warehouse file beside the live one, validate it, then publish it with one atomic rename.
+
+A reader never sees a half-written warehouse: the live file is replaced only after the new one is complete,
+checked and closed. A source that failed this run keeps its rows from the previous warehouse (marked stale).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl.countries import Countries
+from etl.model import FileResult, Source
+from etl.schema import CORE, INDICATORS, KEYS, REJECTS, SOURCES, conform, ddl
+
+
+class PublishError(Exception):
+    """The new warehouse failed validation; the previous one is left untouched."""
+
+
+@dataclass
+class SourceRun:
+    """The outcome of one source in one update."""
+
+    source: Source
+    status: str  # ok | failed | no input | not selected
+    results: list[FileResult] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+    file_meta: dict[str, dict] = field(default_factory=dict)  # file name -> sha256, retrieved_at
+
+    @property
+    def fresh(self) -> bool:
+        return self.status == "ok"
+
+
+def all_schemas(sources: list[Source]) -> dict[str, dict[str, pl.DataType]]:
+    schemas = dict(CORE)
+    for src in sources:
+        for table, schema in src.table_schemas.items():
+            if table in schemas and schemas[table] != schema:
+                raise ValueError(f"table {table} declared twice with different columns ({src.id})")
+            schemas[table] = {**schema, **({"source_id": pl.String} if "source_id" not in schema else {})}
+    return schemas
+
+
+def _source_col(table: str) -> str:
+    return "source" if table == "events" else "source_id"
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    arrow = frame.to_arrow()  # noqa: F841 — read by DuckDB's replacement scan below
+    con.execute(f'INSERT INTO "{table}" SELECT * FROM arrow')
+
+
+def _tables_of(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ?", [catalog]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _source_frames(run: SourceRun, schemas: dict[str, dict[str, pl.DataType]]) -> dict[str, pl.DataFrame]:
+    """Concatenate a source's per-file frames per table, conformed to the contract and sorted (idempotence)."""
+    by_table: dict[str, list[pl.DataFrame]] = {}
+    for result in run.results:
+        for table, frame in result.tables.items():
+            if table not in schemas:
+                raise ValueError(f"{run.source.id}: unknown warehouse table '{table}'")
+            col = _source_col(table)
+            frame = frame.with_columns(pl.lit(run.source.id).alias(col))
+            by_table.setdefault(table, []).append(conform(frame, table, schemas[table]))
+    out = {}
+    for table, frames in by_table.items():
+        frame = pl.concat(frames, how="vertical")
+        out[table] = frame.sort([c for c, t in schemas[table].items() if t != pl.Binary], nulls_last=True)
+    return out
+
+
+def check_keys(run: SourceRun, schemas: dict[str, dict[str, pl.DataType]]) -> str | None:
+    """A source whose rows repeat a primary key is wrong as a whole: say which key and which files."""
+    for table, frame in _source_frames(run, schemas).items():
+        keys = KEYS.get(table)
+        if not keys:
+            continue
+        dup = frame.filter(frame.select(keys).is_duplicated())
+        if dup.height:
+            first = dup.head(1).to_dicts()[0]
+            shown = ", ".join(f"{k}={first[k]}" for k in keys)
+            where = f" ({first.get('file_name')}, row {first.get('row_number')})" if "file_name" in first else ""
+            return f"table {table}: {dup.height} rows repeat the key ({', '.join(keys)}), e.g. {shown}{where}"
+    return None
+
+
+def _source_rows(run: SourceRun) -> pl.DataFrame:
+    src = run.source
+    rows = []
+    for r in run.results:
+        meta = run.file_meta.get(r.path.name, {})
+        rows.append({
+            "source_id": src.id, "title": src.title, "publisher": src.publisher, "version": r.version,
+            "licence": src.licence, "citation": src.citation, "url": meta.get("url") or src.url,
+            "file_name": r.path.name, "file_sha256": meta.get("sha256"), "retrieved_at": meta.get("retrieved_at"),
+            "rows_read": r.rows_read, "rows_loaded": r.loaded(), "rows_rejected": r.rows_rejected,
+            "rows_duplicate": r.rows_duplicate, "rows_excluded": r.rows_excluded,
+            "status": "ok", "message": r.note or None, "redistributable": src.redistributable,
+        })
+    return pl.DataFrame(rows, schema=SOURCES)
+
+
+def _failure_row(run: SourceRun) -> pl.DataFrame:
+    src = run.source
+    return pl.DataFrame([{
+        "source_id": src.id, "title": src.title, "publisher": src.publisher, "version": None, "licence": src.licence,
+        "citation": src.citation, "url": src.url, "file_name": None, "file_sha256": None, "retrieved_at": None,
+        "rows_read": None, "rows_loaded": None, "rows_rejected": None, "rows_duplicate": None, "rows_excluded": None,
+        "status": run.status, "message": run.message, "redistributable": src.redistributable,
+    }], schema=SOURCES)
+
+
+def indicator_catalog(sources: list[Source]) -> pl.DataFrame:
+    rows = [
+        {"indicator_id": i.indicator_id, "label": i.label, "unit": i.unit, "source_id": s.id,
+         "description": i.description, "higher_is_worse": i.higher_is_worse, "risk_factors": list(i.risk_factors)}
+        for s in sources for i in s.indicators
+    ]
+    return pl.DataFrame(rows, schema=INDICATORS).sort("indicator_id")
+
+
+def build_and_publish(db: Path, runs: list[SourceRun], countries: Countries) -> None:
+    """Write ``db``.tmp, carry over what could not be refreshed, validate, and ``os.replace`` it onto ``db``."""
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(db.name + ".tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    sources = [r.source for r in runs]
+    schemas = all_schemas(sources)
+    con = duckdb.connect(str(tmp))
+    try:
+        for table, schema in schemas.items():
+            con.execute(ddl(table, schema))
+        con.execute(ddl("indicators", INDICATORS))
+        con.execute(ddl("sources", SOURCES))
+        con.execute(ddl("rejects", REJECTS))
+        prev_tables: set[str] = set()
+        if db.exists():
+            try:
+                con.execute(f"ATTACH '{db.as_posix()}' AS prev (READ_ONLY)")
+                prev_tables = _tables_of(con, "prev")
+            except duckdb.Error:
+                prev_tables = set()  # an unreadable previous file cannot be carried over; say so in status
+        for run in runs:
+            if run.fresh:
+                for table, frame in _source_frames(run, schemas).items():
+                    _insert(con, table, frame)
+                for r in run.results:
+                    _insert(con, "rejects", r.rejects.select(list(REJECTS)))
+                _insert(con, "sources", _source_rows(run))
+                continue
+            _carry_over(con, run, schemas, prev_tables)
+        _insert(con, "indicators", indicator_catalog(sources))
+        regions = con.sql("SELECT * FROM m49_regions").pl()
+        _insert_countries(con, countries, regions)
+        _validate(con, schemas)
+        con.execute("CHECKPOINT")
+    except Exception:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, db)
+    dir_fd = os.open(db.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, run: SourceRun, schemas: dict, prev_tables: set[str]) -> None:
+    """Keep a source's previous rows. Failed/absent sources are marked stale; unselected ones keep their status."""
+    sid = run.source.id
+    tables = set(run.source.tables) | set(run.source.table_schemas)
+    for table in sorted(tables & prev_tables):
+        col = _source_col(table)
+        try:
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM prev."{table}" WHERE "{col}" = ?', [sid])
+        except duckdb.Error as err:
+            run.message += f" (previous rows of {table} could not be kept: {err})"
+    had_previous = False
+    if "rejects" in prev_tables:
+        con.execute("INSERT INTO rejects BY NAME SELECT * FROM prev.rejects WHERE source_id = ?", [sid])
+    if "sources" in prev_tables:
+        stale = "status" if run.status == "not selected" else "'stale'"
+        n = con.execute(
+            f"INSERT INTO sources BY NAME SELECT * REPLACE ({stale} AS status) FROM prev.sources "
+            "WHERE source_id = ? AND file_name IS NOT NULL", [sid]
+        ).fetchone()
+        had_previous = bool(n and n[0])
+    if run.status != "not selected":
+        if had_previous:
+            run.message += " — previous data kept (stale)"
+        _insert(con, "sources", _failure_row(run))
+
+
+def _insert_countries(con: duckdb.DuckDBPyConnection, countries: Countries, regions: pl.DataFrame) -> None:
+    table = countries.table(regions if regions.height else None)
+    arrow = table.to_arrow()  # noqa: F841
+    con.execute("CREATE TABLE countries AS SELECT * FROM arrow ORDER BY iso3")
+
+
+def _validate(con: duckdb.DuckDBPyConnection, schemas: dict[str, dict]) -> None:
+    """Refuse to publish a warehouse whose keys repeat or whose rows name a country not in ``countries``."""
+    problems = []
+    for table, keys in KEYS.items():
+        cols = ", ".join(f'"{k}"' for k in keys)
+        n = con.execute(
+            f'SELECT count(*) FROM (SELECT {cols} FROM "{table}" GROUP BY ALL HAVING count(*) > 1)'
+        ).fetchone()[0]
+        if n:
+            problems.append(f"{table}: {n} repeated keys ({cols})")
+    for table, schema in schemas.items():
+        for col in ("iso3", "origin_iso3", "asylum_iso3"):
+            if col in schema:
+                n = con.execute(
+                    f'SELECT count(*) FROM "{table}" WHERE "{col}" IS NOT NULL '
+                    f'AND "{col}" NOT IN (SELECT iso3 FROM countries)'
+                ).fetchone()[0]
+                if n:
+                    problems.append(f"{table}.{col}: {n} rows with a code missing from countries")
+    if problems:
+        raise PublishError("; ".join(problems))

@@ -1,0 +1,241 @@
+"""End-to-end: the app on loopback over the real warehouse, driven by Debian chromium through Playwright.
+
+One server and one browser for the whole module. Chromium comes from Debian (``apt-get install -y chromium``);
+``playwright install`` is never run. The warehouse is the session's ``shared_warehouse`` (built from
+../shared/data/raw), or ``$R2P_TEST_WAREHOUSE`` when set (a prebuilt file, for quick local runs).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import duckdb
+import polars as pl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("R2P_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def warehouse(request) -> Path:
+    env = os.environ.get("R2P_TEST_WAREHOUSE")
+    if env:
+        return Path(env)
+    return request.getfixturevalue("shared_warehouse")
+
+
+@pytest.fixture(scope="module")
+def base_url(warehouse):
+    from werkzeug.serving import make_server
+
+    from dashboard.server import create_app
+
+    app = create_app(warehouse)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A fresh page that records console errors, page errors and every request URL."""
+
+    def __init__(self, browser, base_url: str):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.base = base_url
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def go(self, path: str, ready: str) -> None:
+        self.page.goto(self.base + path)
+        self.page.wait_for_selector(ready, timeout=30_000)
+        self.settle()
+
+    def settle(self) -> None:
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+
+    def offsite(self) -> list[str]:
+        return [u for u in self.requests if urlparse(u).hostname not in ("127.0.0.1",) and not u.startswith("data:")
+                and not u.startswith("blob:")]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    v = Visit(browser, base_url)
+    yield v
+    v.close()
+
+
+def map_state(page, graph_id: str) -> str:
+    """A fingerprint of the plotted data (decoded arrays), to tell whether a map changed."""
+    return page.evaluate(
+        """(id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+            return JSON.stringify(gd._fullData.map(t => [t.name, Array.from(t.locations || []),
+                                                         Array.from(t.z || []), t.geo]))
+                   + JSON.stringify(gd.layout.title); }""",
+        graph_id,
+    )
+
+
+def choose(page, dropdown_id: str, option_text: str) -> None:
+    """Pick an option of a Dash 4 dropdown the way a keyboard/mouse user does."""
+    page.click(f"#{dropdown_id}")
+    page.fill(".dash-dropdown-search", option_text)
+    page.get_by_role("option", name=option_text, exact=False).first.click()
+    page.keyboard.press("Escape")
+
+
+def query(db: Path, sql: str, params: list) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+PAGES = [("overview", "/", ".choroplethlayer path"),
+         ("country", "/country/SDN", "#co-event-map .scattergeo"),
+         ("explore", "/explore", "#ex-grid .ag-row"),
+         ("sources", "/sources", "#indicator-catalog")]
+
+
+@pytest.mark.parametrize(("name", "path", "ready"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_loads_offline_without_errors(visit, name, path, ready):
+    visit.go(path, ready)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    visit.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert visit.errors == []
+    assert visit.offsite() == []
+    assert any("/assets/bootstrap.min.css" in u for u in visit.requests)
+    if name in ("overview", "country"):
+        assert any(u.endswith("/assets/topojson/world_110m.json") for u in visit.requests)
+
+
+def test_world_map_draws_country_shapes(visit):
+    visit.go("/", ".choroplethlayer path")
+    assert visit.page.locator(".choroplethlayer path").count() > 150
+    assert visit.page.locator(".un-disclaimer").count() == 1
+
+
+def test_indicator_region_year_change_the_map(visit, warehouse):
+    page = visit.page
+    visit.go("/", ".choroplethlayer path")
+    states = [map_state(page, "ov-map")]
+    choose(page, "ov-indicator", "State-based")
+    page.wait_for_function("() => location.search.includes('ucdp_state_based_deaths')")
+    visit.settle()
+    states.append(map_state(page, "ov-map"))
+    choose(page, "ov-region", "Africa")
+    page.wait_for_function("() => location.search.includes('region=Africa')")
+    visit.settle()
+    states.append(map_state(page, "ov-map"))
+    n_africa = query(warehouse, "SELECT count(*) FROM indicator_values v JOIN m49_regions m USING (iso3) "
+                     "WHERE indicator_id = 'ucdp_state_based_deaths' AND m.m49_region = 'Africa' AND year = ("
+                     "SELECT max(year) FROM indicator_values WHERE indicator_id = 'ucdp_state_based_deaths')", [])[0][0]
+    assert page.locator("#ov-table tbody tr").count() == n_africa
+    year = query(warehouse, "SELECT max(year) - 3 FROM indicator_values WHERE indicator_id = "
+                 "'ucdp_state_based_deaths'", [])[0][0]
+    choose(page, "ov-year", str(year))
+    page.wait_for_function(f"() => location.search.includes('year={year}')")
+    visit.settle()
+    states.append(map_state(page, "ov-map"))
+    assert len(set(states)) == 4, "each change must change the map"
+    # the address bar reproduces the view
+    url = page.url
+    page.goto(url)
+    page.wait_for_selector(".choroplethlayer path")
+    visit.settle()
+    assert map_state(page, "ov-map") == states[-1]
+    assert visit.errors == [] and visit.offsite() == []
+
+
+def test_sdn_page_matches_warehouse(visit, warehouse):
+    from dashboard import figures
+
+    visit.go("/country/SDN", "#co-cards")
+    page = visit.page
+    assert page.inner_text("#co-name") == "Sudan"
+    level = query(warehouse, "SELECT risk_level FROM r2p_risk_levels WHERE iso3 = 'SDN' AND coalesce(list_id, "
+                  "'gcr2p') = 'gcr2p' ORDER BY as_of DESC, row_number DESC LIMIT 1", [])
+    assert page.inner_text("#co-risk-badge") == level[0][0]
+    checked = 0
+    for ind in ("ucdp_state_based_deaths", "ucdp_nonstate_deaths", "ucdp_onesided_deaths", "pts_amnesty",
+                "unhcr_refugees_origin", "unhcr_idps"):
+        row = query(warehouse, "SELECT year, value FROM indicator_values WHERE iso3 = 'SDN' AND indicator_id = ? "
+                    "ORDER BY year DESC LIMIT 1", [ind])
+        if not row:
+            continue
+        card = page.locator(f"[data-indicator='{ind}']")
+        assert card.inner_text() == figures.fmt(row[0][1]), ind
+        assert card.get_attribute("data-year") == str(row[0][0]), ind
+        checked += 1
+    assert checked >= 3
+    # the event map honours the violence-type filter and writes it to the URL
+    page.get_by_label("Non-state").uncheck()
+    page.wait_for_function("() => location.search.includes('types=')")
+    visit.settle()
+    types = page.evaluate("() => document.querySelector('#co-event-map .js-plotly-plot').data.map(t => t.name)")
+    assert "non-state" not in types
+    assert visit.errors == [] and visit.offsite() == []
+
+
+def test_csv_download_matches_filter(visit, warehouse, tmp_path):
+    page = visit.page
+    y0, y1 = 2015, 2020
+    visit.go(f"/explore?region=Africa&indicators=ucdp_onesided_deaths&from={y0}&to={y1}", "#ex-grid .ag-row")
+    with page.expect_download() as info:
+        page.click("#ex-download-btn")
+    path = tmp_path / "export.csv"
+    info.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert any(line.startswith("# Source: UCDP") for line in text.splitlines())
+    got = pl.read_csv(path, comment_prefix="#").select("iso3", "year", "ucdp_onesided_deaths").sort("iso3", "year")
+    want = query(warehouse, "SELECT v.iso3, v.year, v.value FROM indicator_values v JOIN m49_regions m USING (iso3) "
+                 "JOIN countries c USING (iso3) WHERE v.indicator_id = 'ucdp_onesided_deaths' "
+                 "AND m.m49_region = 'Africa' AND v.year BETWEEN ? AND ? ORDER BY 1, 2", [y0, y1])
+    assert got.rows() == want
+    assert visit.errors == []
+
+
+def test_unknown_iso3_and_junk_parameters(visit):
+    page = visit.page
+    visit.go("/country/SUD", "#country-not-found")
+    assert page.locator("#country-not-found a[href='/country/SDN']").count() == 1
+    visit.go("/?year=abc&indicator=DROP%20TABLE&region=Mars&foo=1", ".choroplethlayer path")
+    notes = page.inner_text("#ov-notice")
+    assert "Ignored parameter 'year'" in notes and "Ignored parameter 'indicator'" in notes
+    visit.go("/explore?from=x&to=1&indicators=nope,also-nope&countries=ZZZ", "#ex-grid")
+    assert "Ignored parameter" in page.inner_text("#ex-notice")
+    visit.go("/no/such/page", "#page-not-found")
+    visit.go("/country/SDN?from=1800&types=bogus", "#co-cards")
+    assert "Ignored parameter 'from'" in page.inner_text("#co-notice")
+    assert visit.errors == [] and visit.offsite() == []
