@@ -94,7 +94,8 @@ def table(df: pl.DataFrame, columns: dict[str, str] | None = None, caption: str 
             value = row.get(col)
             text = _cell(value)
             if links and col in links and value is not None:
-                cells.append(html.Td(dcc.Link(text, href=links[col](row))))
+                href = links[col](row)
+                cells.append(html.Td(html.A(text, href=href) if href.startswith("#") else dcc.Link(text, href=href)))
             else:
                 cells.append(html.Td(text, className="text-end" if isinstance(value, int | float) else None))
         rows.append(html.Tr(cells))

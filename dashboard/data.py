@@ -524,3 +524,20 @@ def reject_sources() -> list[str]:
     if not has("rejects"):
         return []
     return [r[0] for r in warehouse().rows("SELECT DISTINCT source_id FROM rejects ORDER BY 1")]
+
+
+def warm() -> None:
+    """Fill the caches the first page needs (catalog, regions, default map), so the first visitor is not slow."""
+    if not status()["ok"]:
+        return
+    countries()
+    regions()
+    ind = default_indicator()
+    if ind:
+        years = indicator_years(ind)
+        if years:
+            map_values(ind, years[-1])
+            risk_levels_asof(years[-1])
+    risk_levels_asof(None)
+    risk_level_years()
+    year_bounds()

@@ -39,16 +39,20 @@ def apply_template(fig: dict | go.Figure, title: str, subtitle: str = "", source
     d = fig if isinstance(fig, dict) else fig.to_plotly_json()
     layout = d.setdefault("layout", {})
     foot = " · ".join(p for p in (f"Source: {source}" if source else "", f"Data: {date}" if date else "") if p)
+    foot_lines = _wrap(foot, 150)
+    bottom = (110 if layout.get("legend", {}).get("y", 1) < 0 else 70) + 12 * foot_lines.count("<br>")
     layout.update(
         template=TEMPLATE,
         title={"text": title, "subtitle": {"text": subtitle}, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
-        margin={"l": 50, "r": 20, "t": 70, "b": 100 if layout.get("legend", {}).get("y", 1) < 0 else 60},
+        margin={"l": 60, "r": 20, "t": 70, "b": bottom, **layout.get("margin", {})},
         meta={"source": source, "date": date},
     )
     if foot:
+        # pinned to the figure's bottom edge: paper y=0 is the plot's bottom, the margin below it is known in px
         layout.setdefault("annotations", []).append(
-            {"text": _wrap(foot, 160), "xref": "paper", "yref": "container", "x": 0, "y": 0.005, "xanchor": "left",
-             "yanchor": "bottom", "showarrow": False, "align": "left", "font": {"size": 10, "color": "#555"}})
+            {"text": foot_lines, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
+             "yanchor": "bottom", "yshift": -layout["margin"]["b"] + 2, "showarrow": False, "align": "left",
+             "font": {"size": 10, "color": "#555"}})
     if height:
         layout["height"] = height
     return go.Figure(d, _validate=False)
@@ -241,5 +245,5 @@ def scatter(df: pl.DataFrame, x_label: str, y_label: str, title: str, subtitle: 
             "hovertemplate": "<b>%{text}</b><br>x: %{x:,.4~g}<br>y: %{y:,.4~g}<extra></extra>",
         })
     layout = {"xaxis": {"title": {"text": x_label}, "gridcolor": "#e5e5e5"},
-              "yaxis": {"title": {"text": y_label}, "gridcolor": "#e5e5e5"}}
+              "yaxis": {"title": {"text": y_label}, "gridcolor": "#e5e5e5"}, "margin": {"l": 80, "t": 80}}
     return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=420)

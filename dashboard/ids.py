@@ -45,6 +45,7 @@ EX_GRID = "ex-grid"
 EX_COUNT = "ex-count"
 EX_DOWNLOAD_BTN = "ex-download-btn"
 EX_DOWNLOAD = "ex-download"
+EX_GRID_CSV_BTN = "ex-grid-csv-btn"
 EX_QUERY = "ex-query"
 EX_NOTICE = "ex-notice"
 

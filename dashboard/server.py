@@ -38,6 +38,7 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
         entry = dash.page_registry[module.__name__]
         entry["layout"] = module.layout  # pages_folder="" skips Dash's own import, which would attach it
     app.layout = shell
+    warm()
     _APP = app
     return app
 
@@ -57,3 +58,15 @@ def shell() -> html.Div:
             "Figures come from the public datasets listed under Sources; risk levels are cited from R2P Monitor. "
             "Works offline.", className="small text-muted"), fluid=True), className="mt-4 border-top pt-2"),
     ])
+
+
+def warm() -> None:
+    """Load plotly's validator tables and the first page's queries now, not on the first visitor's request."""
+    from dashboard import figures
+
+    figures.empty_figure("", "")
+    data.warm()
+    if data.status()["ok"]:
+        from dashboard.pages import overview
+
+        overview.layout()

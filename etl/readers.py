@@ -91,31 +91,32 @@ def read_delimited(
     Text first, types later: a bad value then becomes a reject naming its row and column instead of a parser
     crash or a silently nulled cell. ``hxl`` skips the HDX hashtag row under the header.
     """
-    check_not_html_or_empty(path)
-    text, _ = _decode(path, encoding, fallback_encoding)
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
+    head = check_not_html_or_empty(path).lstrip("\ufeff")
+    first = head.split("\n", 1)[0].rstrip("\r")
     sep = separator or guess_delimiter(first)
     if separator and separator not in first and len(first) > 0:
         found = guess_delimiter(first)
         raise SourceError(
             path, f"expected columns separated by {separator!r} but the header uses {found!r}", row=1
         )
+    options = {"separator": sep, "infer_schema": False, "skip_rows_after_header": 1 if hxl else 0,
+               "truncate_ragged_lines": False, "raise_if_empty": True}
     try:
-        df = pl.read_csv(
-            io.StringIO(text),
-            separator=sep,
-            infer_schema=False,
-            skip_rows_after_header=1 if hxl else 0,
-            truncate_ragged_lines=False,
-            raise_if_empty=True,
-        )
+        try:  # fast path: the parser reads the file itself (parallel, no Python copy)
+            df = pl.read_csv(path, encoding="utf8", **options)
+        except pl.exceptions.ComputeError:
+            # slow path, to name the exact problem: bad bytes (with the byte offset) or a ragged row
+            text, _ = _decode(path, encoding, fallback_encoding)
+            try:
+                df = pl.read_csv(text.lstrip("\ufeff").encode(), **options)
+            except pl.exceptions.ComputeError as err:
+                row, detail = _first_ragged_row(text.lstrip("\ufeff"), sep)
+                raise SourceError(path, detail or f"not a well-formed delimited file: {str(err).splitlines()[0]}",
+                                  row=row) from None
     except pl.exceptions.NoDataError:
         raise SourceError(path, "the file has no rows") from None
-    except pl.exceptions.ComputeError as err:
-        row, detail = _first_ragged_row(text, sep)
-        raise SourceError(path, detail or f"not a well-formed delimited file: {str(err).splitlines()[0]}",
-                          row=row) from None
+    if df.columns and df.columns[0].startswith("\ufeff"):
+        df = df.rename({df.columns[0]: df.columns[0].lstrip("\ufeff")})
     df = df.rename({c: c.strip() for c in df.columns})
     offset = 3 if hxl else 2
     df = df.with_row_index(ROW, offset=offset).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -171,33 +172,46 @@ def parse_numbers(
     Whole-number floats ("15960.0", as pandas writes them) are accepted for integer columns.
     """
     nulls = list(null_values)
+    columns = [c for c in columns if c in df.columns]
+    if not columns:
+        return df
+    kind = "n integer" if integer else " number"
+    # pass 1: the string work, once per column — the number and whether the cell is blank
+    parsed = df.select(
+        *(pl.col(c).str.strip_chars().cast(pl.Float64, strict=False).alias(f"__num_{c}") for c in columns),
+        *((pl.col(c).is_null() | pl.col(c).str.strip_chars().is_in(nulls)).alias(f"__blank_{c}") for c in columns),
+    )
+    # pass 2: cheap checks on numbers and booleans, in the order a person would fix them
+    checks: list[tuple[pl.Expr, pl.Expr]] = []
     for col in columns:
+        num, blank = pl.col(f"__num_{col}"), pl.col(f"__blank_{col}")
         text = pl.col(col).str.strip_chars()
-        cleaned = pl.when(text.is_in(nulls) | text.is_null()).then(None).otherwise(text)
-        as_float = cleaned.cast(pl.Float64, strict=False)
-        df = df.with_columns(cleaned.alias("__text"), as_float.alias("__num"))
-        bad = df["__text"].is_not_null() & df["__num"].is_null()
+        bad = ~blank & num.is_null()
         if integer:
-            bad = bad | (df["__num"].is_not_null() & (df["__num"] != df["__num"].round(0)))
-        reason = pl.format(f"column '{col}': '{{}}' is not a{'n integer' if integer else ' number'}", pl.col("__text"))
-        rejects.add_rows(df.filter(bad).drop("__num"), reason.alias("reason"))
-        df = df.filter(~bad)
+            bad = bad | (num.is_not_null() & (num != num.round(0)))
+        checks.append((bad, pl.format(f"column '{col}': '{{}}' is not a{kind}", text)))
         if required:
-            missing = df["__num"].is_null()
-            rejects.add_rows(df.filter(missing).drop("__num", "__text"), f"column '{col}': value is missing")
-            df = df.filter(~missing)
-        for limit, op, word in ((minimum, "lt", "below"), (maximum, "gt", "above")):
-            if limit is None:
-                continue
-            out = getattr(df["__num"], op)(limit).fill_null(False)
-            rejects.add_rows(
-                df.filter(out).drop("__num"),
-                pl.format(f"column '{col}': {{}} is {word} the allowed {limit:g}", pl.col("__text")),
-            )
-            df = df.filter(~out)
-        target = pl.col("__num").cast(pl.Int64) if integer else pl.col("__num")
-        df = df.with_columns(target.alias(col)).drop("__num", "__text")
-    return df
+            checks.append((blank, pl.lit(f"column '{col}': value is missing")))
+        if minimum is not None:
+            checks.append(((num < minimum).fill_null(False),
+                           pl.format(f"column '{col}': {{}} is below the allowed {minimum:g}", text)))
+        if maximum is not None:
+            checks.append(((num > maximum).fill_null(False),
+                           pl.format(f"column '{col}': {{}} is above the allowed {maximum:g}", text)))
+    masks = parsed.select(*(m.alias(f"__bad{k}") for k, (m, _) in enumerate(checks)))
+    any_bad = masks.select(pl.any_horizontal(pl.all())).to_series()
+    values = parsed.select(
+        *((pl.col(f"__num_{c}").cast(pl.Int64) if integer else pl.col(f"__num_{c}")).alias(c) for c in columns)
+    )
+    if any_bad.any():  # only the (rare) bad rows get a reason; the first failing check names it
+        bad_rows = pl.concat([df.filter(any_bad), masks.filter(any_bad)], how="horizontal")
+        reason = pl.when(pl.col("__bad0")).then(checks[0][1])
+        for k, (_, why) in enumerate(checks[1:], start=1):
+            reason = reason.when(pl.col(f"__bad{k}")).then(why)
+        rejects.add_rows(bad_rows, reason.alias("reason"))
+        keep = ~any_bad
+        return df.filter(keep).with_columns(values.filter(keep))
+    return df.with_columns(values)
 
 
 def parse_dates(df: pl.DataFrame, column: str, rejects: Rejects, *, earliest: str = "1946-01-01",
@@ -221,6 +235,9 @@ def duplicates_of(df: pl.DataFrame, keys: list[str], rejects: Rejects, what: str
 
     Returns the de-duplicated frame and the number of exact duplicates removed.
     """
+    key_dup = df.select(keys).is_duplicated()
+    if not key_dup.any():  # the common case: one cheap pass over the key columns only
+        return df, 0
     data_cols = [c for c in df.columns if not c.startswith("_")]
     exact = df.select(data_cols).is_duplicated() & ~df.select(pl.struct(data_cols).is_first_distinct()).to_series()
     n_exact = int(exact.sum())

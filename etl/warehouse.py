@@ -79,7 +79,10 @@ def _source_frames(run: SourceRun, schemas: dict[str, dict[str, pl.DataType]]) -
     out = {}
     for table, frames in by_table.items():
         frame = pl.concat(frames, how="vertical")
-        out[table] = frame.sort([c for c, t in schemas[table].items() if t != pl.Binary], nulls_last=True)
+        order = list(KEYS.get(table) or [c for c, t in schemas[table].items() if t != pl.Binary])
+        if "file_name" in frame.columns and table in KEYS:
+            order += ["file_name", "row_number"]  # keys are unique, so this order is total
+        out[table] = frame.sort(order, nulls_last=True)
     return out
 
 

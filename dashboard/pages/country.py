@@ -41,7 +41,8 @@ def not_found(raw: str) -> html.Div:
         html.P([f"There is no country with the code '{shown}' in the warehouse. Country pages use ISO 3166-1 "
                 "alpha-3 codes, for example ", dcc.Link("/country/SDN", href="/country/SDN"), "."]),
         html.P("Did you mean:") if matches else html.P("No close match."),
-        html.Ul([html.Li(dcc.Link(f"{name} ({code})", href=f"/country/{code}")) for code, name in matches]),
+        html.Ul([html.Li(dcc.Link(f"{name} ({code})", href=f"/country/{code}")) for code, name in matches],
+                id="close-matches"),
         dcc.Link("Back to the overview", href="/"),
     ], className="py-4", id="country-not-found")
 
@@ -297,9 +298,9 @@ def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
     out += _simple_series(code, name, data.PTS_INDICATORS, have, src_ids, "co-pts", f"{name}: Political Terror Scale",
                           "Three coders; 1 = secure rule of law … 5 = terror extends to the whole population", "score",
                           yrange=(0.5, 5.5))
-    vdem = tuple(i for i in VDEM_PREFERRED if i in have) or tuple(sorted(
-        i for i in have if i.startswith("vdem_") and str((data.indicator_info(i) or {}).get("unit", "")).startswith(
-            "index")))[:6]
+    others = sorted(i for i in have if i.startswith("vdem_") and i not in VDEM_PREFERRED
+                    and str((data.indicator_info(i) or {}).get("unit", "")).startswith("index"))
+    vdem = tuple([i for i in VDEM_PREFERRED if i in have] + others)[:6]
     out += _simple_series(code, name, vdem, have, src_ids, "co-vdem", f"{name}: V-Dem indices",
                           "Expert-coded indices, 0–1", "index", yrange=(0, 1))
     ewp = data.ewp_history(code)

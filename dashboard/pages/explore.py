@@ -18,6 +18,8 @@ from dashboard.pages.overview import FACTORS
 
 dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
 
+NUMBER_FORMAT = ("params.value == null ? '' : (Math.abs(params.value) >= 1000 ? d3.format(',.0f')(params.value) "
+                 ": d3.format(',.4~g')(params.value))")
 MAX_INDICATORS = 6
 MAX_COUNTRIES = 8
 
@@ -108,12 +110,15 @@ def layout(**kwargs: Any) -> html.Div:
         dbc.Row([dbc.Col(html.Div(out[0], id=ids.EX_SERIES), lg=7),
                  dbc.Col(html.Div(out[1], id=ids.EX_SCATTER), lg=5)]),
         html.Div([html.Span(out[3], id=ids.EX_COUNT, className="me-3 small"),
-                  dbc.Button("Download CSV of this selection", id=ids.EX_DOWNLOAD_BTN, size="sm", color="primary")],
+                  dbc.Button("Download CSV of this selection", id=ids.EX_DOWNLOAD_BTN, size="sm", color="primary",
+                             className="me-2"),
+                  dbc.Button("Download the table as filtered in the grid", id=ids.EX_GRID_CSV_BTN, size="sm",
+                             color="secondary", outline=True)],
                  className="my-2"),
         dag.AgGrid(id=ids.EX_GRID, rowData=out[2]["rows"], columnDefs=out[2]["cols"],
                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
                    dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False},
-                   style={"height": "480px"}, className="ag-theme-quartz"),
+                   style={"height": "480px"}, className="ag-theme-quartz", csvExportParams=out[2]["csv"]),
         dcc.Download(id=ids.EX_DOWNLOAD),
         dcc.Store(id=ids.EX_QUERY, data=out[4]),
         html.Div(id=ids.EX_QUERY + "-sync", hidden=True),
@@ -213,9 +218,12 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
     labels = {i: (data.indicator_info(i) or {}).get("label", i) for i in indicators}
     cols = [{"field": "name", "headerName": "Country", "pinned": "left"}, {"field": "iso3", "headerName": "ISO3"},
             {"field": "m49_subregion", "headerName": "Sub-region"}, {"field": "year", "headerName": "Year"}]
-    cols += [{"field": i, "headerName": labels[i], "type": "numericColumn", "filter": "agNumberColumnFilter"}
+    cols += [{"field": i, "headerName": labels[i], "type": "numericColumn", "filter": "agNumberColumnFilter",
+              "valueFormatter": {"function": NUMBER_FORMAT}}
              for i in indicators if i in wide.columns]
-    grid = {"rows": wide.to_dicts(), "cols": cols}
+    attribution = "\n".join(attribution_lines(indicators, bool(risk), qs))
+    grid = {"rows": wide.to_dicts(), "cols": cols,
+            "csv": {"fileName": f"r2p-explore-grid-{y0}-{y1}.csv", "prependContent": attribution + "\n"}}
     count = f"{wide.height:,} country-years, {wide['iso3'].n_unique() if wide.height else 0} countries."
     return series_div, scatter_div, grid, count, qs
 
@@ -264,34 +272,45 @@ def on_region(region: str | None) -> list:
 
 @callback(
     Output(ids.EX_SERIES, "children"), Output(ids.EX_SCATTER, "children"), Output(ids.EX_GRID, "rowData"),
-    Output(ids.EX_GRID, "columnDefs"), Output(ids.EX_COUNT, "children"), Output(ids.EX_QUERY, "data"),
-    *STATE, prevent_initial_call=True,
+    Output(ids.EX_GRID, "columnDefs"), Output(ids.EX_GRID, "csvExportParams"), Output(ids.EX_COUNT, "children"),
+    Output(ids.EX_QUERY, "data"), *STATE, prevent_initial_call=True,
 )
 def update(*args: Any) -> tuple:
     region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y = _clean(*args)
     if sub and region and sub not in data.regions().get(region, []):
         sub = ""
     series, scatter, grid, count, qs = build(region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y)
-    return series, scatter, grid["rows"], grid["cols"], count, qs
+    return series, scatter, grid["rows"], grid["cols"], grid["csv"], count, qs
+
+
+@callback(Output(ids.EX_GRID, "exportDataAsCsv"), Input(ids.EX_GRID_CSV_BTN, "n_clicks"), prevent_initial_call=True)
+def export_grid(n: int | None) -> bool:
+    """AG Grid's own export: respects the grid's column filters and sort; attribution lines are prepended."""
+    return bool(n)
 
 
 def csv_text(region: str, subregion: str, indicators: list[str], y0: int, y1: int, risk: list[str],
              query: str) -> str:
     """The filtered table as CSV, preceded by '#' attribution lines (sources, licence, filter, date)."""
     wide = filtered(region, subregion, indicators, y0, y1, risk)
+    buf = io.StringIO()
+    wide.write_csv(buf)
+    return "\n".join(attribution_lines(indicators, bool(risk), query)) + "\n" + buf.getvalue()
+
+
+def attribution_lines(indicators: list[str], with_risk: bool, query: str) -> list[str]:
+    """'#' lines heading every export: date, the filter (a link path), each source's citation/licence, columns."""
     src_ids = [(data.indicator_info(i) or {}).get("source_id", "") for i in indicators]
     lines = [f"# R2P atrocity-risk dashboard export, {date.today().isoformat()}",
              f"# Filter: /explore{query}"]
     lines += [f"# Source: {s}" for s in data.source_lines([s for s in src_ids if s])]
-    if risk:
+    if with_risk:
         lines += [f"# Source: {s}" for s in data.source_lines(["r2p_monitor"])]
     for i in indicators:
         info = data.indicator_info(i)
         if info:
             lines.append(f"# Column {i}: {info['label']} ({info['unit']})")
-    buf = io.StringIO()
-    wide.write_csv(buf)
-    return "\n".join(lines) + "\n" + buf.getvalue()
+    return lines
 
 
 @callback(Output(ids.EX_DOWNLOAD, "data"), Input(ids.EX_DOWNLOAD_BTN, "n_clicks"),

@@ -10,7 +10,7 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboard import data, ids, params
-from dashboard.components import guarded, notices, table
+from dashboard.components import details, guarded, notices, table
 
 dash.register_page(__name__, path="/sources", title="Sources and method", name="Sources", order=3)
 
@@ -18,23 +18,32 @@ PAGE_SIZE = 50
 
 
 def _sources_table() -> html.Div:
-    df = data.sources().with_columns(
-        pl.concat_str([pl.col("rows_loaded").cast(pl.String), pl.lit(" / "), pl.col("rows_rejected").cast(pl.String)],
-                      ignore_nulls=True).alias("loaded_rejected"))
-    blocks = []
-    for sid in df["source_id"].unique(maintain_order=True).to_list():
+    """One summary row per source (versions, licence, retrieval, rows), then each source's citation and files."""
+    df = data.sources()
+    summary = df.group_by("source_id", maintain_order=True).agg(
+        pl.col("title").first(), pl.col("publisher").first(), pl.col("licence").first(),
+        pl.col("version").drop_nulls().unique(maintain_order=True).str.join("; ").alias("version"),
+        pl.col("retrieved_at").max().alias("retrieved_at"), pl.len().alias("files"),
+        pl.col("rows_loaded").sum(), pl.col("rows_rejected").sum(),
+        pl.col("status").unique(maintain_order=True).str.join(", ").alias("status"))
+    blocks: list = [table(summary, {"title": "Source", "publisher": "Publisher", "version": "Version(s)",
+                                    "licence": "Licence", "retrieved_at": "Retrieved", "files": "Files",
+                                    "rows_loaded": "Rows loaded", "rows_rejected": "Rows rejected",
+                                    "status": "Status"}, max_rows=100, table_id="sources-table",
+                          links={"title": lambda r: f"#src-{r['source_id']}"})]
+    for sid in summary["source_id"].to_list():
         sub = df.filter(pl.col("source_id") == sid)
         first = sub.row(0, named=True)
         blocks.append(html.Section([
-            html.H2(f"{first['title']}", className="h5 mt-3", id=f"src-{sid}"),
-            html.P([html.Strong("Publisher: "), first["publisher"] or "–", " · ", html.Strong("Licence: "),
-                    first["licence"] or "–", " · ", html.Strong("Source id: "), html.Code(sid)], className="small mb-1"),
+            html.H2(f"{first['title']}", className="h6 mt-3 mb-1", id=f"src-{sid}"),
             html.P([html.Strong("Citation: "), first["citation"] or "–", " ",
                     html.A(first["url"], href=first["url"], target="_blank", rel="noopener noreferrer")
-                    if first["url"] else None], className="small mb-1"),
-            table(sub, {"file_name": "File", "version": "Version", "retrieved_at": "Retrieved", "rows_read": "Read",
-                        "rows_loaded": "Loaded", "rows_rejected": "Rejected", "rows_duplicate": "Duplicates",
-                        "rows_excluded": "Excluded", "status": "Status", "message": "Message"}, max_rows=100),
+                    if first["url"] else None, " · ", html.Strong("Licence: "), first["licence"] or "–", " · ",
+                    html.Code(sid)], className="small mb-1"),
+            details(f"Files ({sub.height})", table(
+                sub, {"file_name": "File", "version": "Version", "retrieved_at": "Retrieved", "rows_read": "Read",
+                      "rows_loaded": "Loaded", "rows_rejected": "Rejected", "rows_duplicate": "Duplicates",
+                      "rows_excluded": "Excluded", "status": "Status", "message": "Message"}, max_rows=100)),
         ]))
     return html.Div(blocks)
 

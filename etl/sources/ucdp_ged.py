@@ -190,6 +190,9 @@ class UcdpGed(Source):
         # the pandas index column of a re-saved HDX file ("" or "Unnamed: 0") is not data
         df = df.rename({c: f"_index{i}" for i, c in enumerate(df.columns)
                         if c == "" or c.lower().startswith(("unnamed", "column_"))})
+        # keep what the events table uses: long source texts (articles, headlines, WKT) are not loaded, and
+        # carrying them through every validation step would triple the ingest time at GED scale
+        df = df.select([c for c in df.columns if c in REQUIRED or c in OPTIONAL or c.startswith("_")])
         rows_read = df.height
         rejects = Rejects(self.id, path.name)
         candidate_text = "active_year" in df.columns and bool(

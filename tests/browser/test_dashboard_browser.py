@@ -7,8 +7,12 @@ One server and one browser for the whole module. Chromium comes from Debian (``a
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import re
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -35,13 +39,38 @@ def warehouse(request) -> Path:
     return request.getfixturevalue("shared_warehouse")
 
 
+class Timed:
+    """WSGI wrapper recording server-side time and body size of every response (callbacks included)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.records: list[tuple[str, float, int]] = []
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/_dash-update-component":
+            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(raw)
+            path += " " + str(json.loads(raw or b"{}").get("output", ""))[:60]
+        t0 = time.perf_counter()
+        body = b"".join(self.app(environ, start_response))
+        self.records.append((path, (time.perf_counter() - t0) * 1000, len(body)))
+        return [body]
+
+
+TIMED: Timed | None = None
+
+
 @pytest.fixture(scope="module")
 def base_url(warehouse):
     from werkzeug.serving import make_server
 
     from dashboard.server import create_app
 
+    global TIMED
     app = create_app(warehouse)
+    TIMED = Timed(app.server.wsgi_app)
+    app.server.wsgi_app = TIMED
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -110,7 +139,7 @@ def choose(page, dropdown_id: str, option_text: str) -> None:
     """Pick an option of a Dash 4 dropdown the way a keyboard/mouse user does."""
     page.click(f"#{dropdown_id}")
     page.fill(".dash-dropdown-search", option_text)
-    page.get_by_role("option", name=option_text, exact=False).first.click()
+    page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option_text))).first.click()
     page.keyboard.press("Escape")
 
 
@@ -132,7 +161,9 @@ PAGES = [("overview", "/", ".choroplethlayer path"),
 def test_page_loads_offline_without_errors(visit, name, path, ready):
     visit.go(path, ready)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    visit.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    height = visit.page.evaluate("() => document.body.scrollHeight")
+    visit.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True,
+                          clip={"x": 0, "y": 0, "width": 1400, "height": min(height, 2400)})
     assert visit.errors == []
     assert visit.offsite() == []
     assert any("/assets/bootstrap.min.css" in u for u in visit.requests)
@@ -150,7 +181,7 @@ def test_indicator_region_year_change_the_map(visit, warehouse):
     page = visit.page
     visit.go("/", ".choroplethlayer path")
     states = [map_state(page, "ov-map")]
-    choose(page, "ov-indicator", "State-based")
+    choose(page, "ov-indicator", "State-based conflict deaths (deaths")
     page.wait_for_function("() => location.search.includes('ucdp_state_based_deaths')")
     visit.settle()
     states.append(map_state(page, "ov-map"))
@@ -229,7 +260,7 @@ def test_csv_download_matches_filter(visit, warehouse, tmp_path):
 def test_unknown_iso3_and_junk_parameters(visit):
     page = visit.page
     visit.go("/country/SUD", "#country-not-found")
-    assert page.locator("#country-not-found a[href='/country/SDN']").count() == 1
+    assert page.locator("#close-matches a[href='/country/SDN']").count() == 1
     visit.go("/?year=abc&indicator=DROP%20TABLE&region=Mars&foo=1", ".choroplethlayer path")
     notes = page.inner_text("#ov-notice")
     assert "Ignored parameter 'year'" in notes and "Ignored parameter 'indicator'" in notes
@@ -239,3 +270,34 @@ def test_unknown_iso3_and_junk_parameters(visit):
     visit.go("/country/SDN?from=1800&types=bogus", "#co-cards")
     assert "Ignored parameter 'from'" in page.inner_text("#co-notice")
     assert visit.errors == [] and visit.offsite() == []
+
+
+def test_grid_export_and_keyboard(visit):
+    page = visit.page
+    visit.go("/explore?region=Europe&indicators=pts_amnesty&from=2020&to=2022", "#ex-grid .ag-row")
+    with page.expect_download() as info:
+        page.click("#ex-grid-csv-btn")
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert "# Source: Political Terror Scale" in text and "# Filter: /explore?region=Europe" in text
+    # keyboard: Tab from the top reaches the navigation and every filter of the page
+    visit.go("/", ".choroplethlayer path")
+    focused = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("() => document.activeElement.id || document.activeElement.innerText"))
+    for control in ("ov-factor", "ov-indicator", "ov-year", "ov-region", "ov-subregion", "Explore"):
+        assert control in focused
+    assert visit.errors == []
+
+
+def test_server_budget(base_url):
+    """Runs last: every callback answered within budget and under 1 MB (measured server-side over HTTP)."""
+    calls = [(ms, size) for path, ms, size in TIMED.records if path.startswith("/_dash-update-component")]
+    for rec in sorted(TIMED.records, key=lambda r: -r[1])[:6]:
+        print(f"{rec[1]:.0f} ms {rec[2] / 1000:.0f} KB {rec[0]}")
+    assert len(calls) > 20
+    assert max(size for _, size in calls) < 1_000_000
+    times = sorted(ms for ms, _ in calls)
+    p90 = times[int(len(times) * 0.9)]
+    print(f"{len(times)} callbacks: median {times[len(times) // 2]:.0f} ms, p90 {p90:.0f} ms, max {times[-1]:.0f} ms")
+    assert p90 <= 150
