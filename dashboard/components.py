@@ -10,7 +10,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html  # noqa: F401
+from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard import data
 from dashboard.figures import GRAPH_CONFIG, TOPOJSON_CONFIG, UN_DISCLAIMER
@@ -92,7 +92,7 @@ def table(df: pl.DataFrame, columns: dict[str, str] | None = None, caption: str 
         cells = []
         for col in columns:
             value = row.get(col)
-            text = _cell(value)
+            text = str(value) if col in PLAIN and value is not None else _cell(value)
             if links and col in links and value is not None:
                 href = links[col](row)
                 cells.append(html.Td(html.A(text, href=href) if href.startswith("#") else dcc.Link(text, href=href)))
@@ -107,6 +107,36 @@ def table(df: pl.DataFrame, columns: dict[str, str] | None = None, caption: str 
                    className="table table-sm table-striped small mb-1", **kw),
         more,
     ], className="table-responsive")
+
+
+def md_table(df: pl.DataFrame, columns: dict[str, str] | None = None, max_rows: int = 200,
+             links: dict[str, Callable[[dict], str]] | None = None, caption: str = "") -> dcc.Markdown:
+    """The same table as Markdown: one component instead of hundreds, so a 200-row table costs ~1 ms to send.
+
+    ``links`` turns a column into plain links (a full page load, unlike dcc.Link; fine for leaving the page).
+    """
+    columns = columns or {c: c for c in df.columns}
+    # escape Markdown syntax so data (e.g. a rejected raw row) is shown literally; raw HTML is never rendered
+    esc = str.maketrans({**{ch: "\\" + ch for ch in "\\`*_[]<>#~|"}, "\n": " ", "\r": " "})
+    lines = ["| " + " | ".join(str(v).translate(esc) for v in columns.values()) + " |",
+             "|" + "|".join("---:" if df.schema.get(c, pl.String).is_numeric() else "---" for c in columns) + "|"]
+    for row in df.head(max_rows).iter_rows(named=True):
+        cells = []
+        for c in columns:
+            v = row.get(c)
+            text = (str(v) if c in PLAIN and v is not None else _cell(v)).translate(esc)
+            if links and c in links and v is not None:
+                text = f"[{text}]({links[c](row)})"
+            cells.append(text)
+        lines.append("| " + " | ".join(cells) + " |")
+    if df.height > max_rows:
+        lines.append(f"\nShowing {max_rows} of {df.height} rows.")
+    if caption:
+        lines.insert(0, f"{caption}\n")
+    return dcc.Markdown("\n".join(lines), className="md-table small")
+
+
+PLAIN = frozenset({"year", "edition", "window_start", "window_end", "row_number", "iso3"})
 
 
 def _cell(value: Any) -> str:

@@ -8,6 +8,7 @@ and the new file opened read-only.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -72,10 +73,8 @@ class Warehouse:
         with self._lock:
             if self._con is None or self._stamp != stamp:
                 if self._con is not None:
-                    try:
+                    with contextlib.suppress(duckdb.Error):
                         self._con.close()
-                    except duckdb.Error:
-                        pass
                 try:
                     self._con = duckdb.connect(str(self.path), read_only=True)
                 except duckdb.Error as exc:
@@ -144,7 +143,7 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-# ---------------------------------------------------------------------------------------------------------------- status
+# ---------------------------------------------------------------------------------------------- status
 
 
 def status() -> dict[str, Any]:
@@ -177,7 +176,7 @@ def has(table: str) -> bool:
     return table in table_names()
 
 
-# ---------------------------------------------------------------------------------------------------------------- catalog
+# --------------------------------------------------------------------------------------------- catalog
 
 
 @cached
@@ -253,9 +252,15 @@ def indicator_ids() -> list[str]:
     return indicators()["indicator_id"].to_list()
 
 
+@cached
+def _indicator_map() -> dict[str, dict[str, Any]]:
+    return {r["indicator_id"]: r for r in indicators().iter_rows(named=True)}
+
+
 def indicator_info(indicator_id: str) -> dict[str, Any] | None:
-    df = indicators().filter(pl.col("indicator_id") == indicator_id)
-    return df.row(0, named=True) if df.height else None
+    """Catalog row of one indicator (label, unit, source title…), or None. Returns a copy: callers may edit it."""
+    row = _indicator_map().get(indicator_id)
+    return dict(row) if row else None
 
 
 def indicators_for_factor(factor: int | None) -> list[str]:
@@ -297,7 +302,7 @@ def risk_level_years() -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-# ---------------------------------------------------------------------------------------------------------------- values
+# ---------------------------------------------------------------------------------------------- values
 
 
 @cached
@@ -340,19 +345,22 @@ def risk_map_values(year: int) -> pl.DataFrame:
 
 
 @cached
-def country_values(iso3: str, indicator_ids: tuple[str, ...]) -> pl.DataFrame:
-    """Long frame iso3, year, indicator_id, value for one country and some indicators."""
+def _country_all(iso3: str) -> pl.DataFrame:
+    """Every indicator value of one country in one query (a country page needs most of them)."""
     return warehouse().frame(
         "SELECT iso3, year, indicator_id, value FROM indicator_values "
-        "WHERE iso3 = ? AND list_contains(?, indicator_id) AND value IS NOT NULL ORDER BY indicator_id, year",
-        [iso3, list(indicator_ids)],
+        "WHERE iso3 = ? AND value IS NOT NULL ORDER BY indicator_id, year",
+        [iso3],
     )
 
 
-@cached
+def country_values(iso3: str, indicator_ids: tuple[str, ...]) -> pl.DataFrame:
+    """Long frame iso3, year, indicator_id, value for one country and some indicators."""
+    return _country_all(iso3).filter(pl.col("indicator_id").is_in(list(indicator_ids)))
+
+
 def country_indicator_ids(iso3: str) -> tuple[str, ...]:
-    rows = warehouse().rows("SELECT DISTINCT indicator_id FROM indicator_values WHERE iso3 = ? ORDER BY 1", [iso3])
-    return tuple(r[0] for r in rows)
+    return tuple(_country_all(iso3)["indicator_id"].unique(maintain_order=True).to_list())
 
 
 @cached
@@ -373,12 +381,17 @@ def year_bounds() -> tuple[int, int]:
     return (int(lo), int(hi)) if lo is not None else (2000, 2000)
 
 
-# ---------------------------------------------------------------------------------------------------------------- country
+# --------------------------------------------------------------------------------------------- country
+
+
+@cached
+def _country_map() -> dict[str, dict[str, Any]]:
+    return {r["iso3"]: r for r in countries().iter_rows(named=True)}
 
 
 def country(iso3: str) -> dict[str, Any] | None:
-    df = countries().filter(pl.col("iso3") == iso3)
-    return df.row(0, named=True) if df.height else None
+    row = _country_map().get(iso3)
+    return dict(row) if row else None
 
 
 @cached
@@ -404,12 +417,12 @@ def ewp_history(iso3: str) -> pl.DataFrame:
             end = "forecast_window_end" if "forecast_window_end" in cols else "NULL"
             one = "onset_risk_1yr" if "onset_risk_1yr" in cols else "NULL"
             return warehouse().frame(
-                f"SELECT CAST(edition AS VARCHAR) AS edition, {start} AS window_start, {end} AS window_end, "  # noqa: S608
+                f"SELECT CAST(edition AS VARCHAR) AS edition, {start} AS window_start, {end} AS window_end, "
                 f"onset_risk_2yr AS onset_risk, {one} AS onset_risk_1yr, {rank} AS rank "
                 "FROM ewp_forecasts WHERE iso3 = ? ORDER BY edition",
                 [iso3],
             )
-    df = country_values.uncached(iso3, (EWP_RISK, EWP_RANK))  # type: ignore[attr-defined]
+    df = country_values(iso3, (EWP_RISK, EWP_RANK))
     if df.height == 0:
         return pl.DataFrame(schema={"edition": pl.String, "window_start": pl.Int64, "window_end": pl.Int64,
                                     "onset_risk": pl.Float64, "onset_risk_1yr": pl.Float64, "rank": pl.Float64})
@@ -473,7 +486,7 @@ def event_totals(iso3: str) -> pl.DataFrame:
     )
 
 
-# ---------------------------------------------------------------------------------------------------------------- sources
+# --------------------------------------------------------------------------------------------- sources
 
 
 @cached

@@ -112,7 +112,7 @@ def choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: s
         z = np.log10(values + 1) if log else values
         colorbar: dict = {"title": {"text": unit or ""}, "thickness": 12, "len": 0.7}
         if log:
-            ticks = np.arange(0, int(math.ceil(float(np.nanmax(z)))) + 1)
+            ticks = np.arange(0, math.ceil(float(np.nanmax(z))) + 1)
             colorbar.update(tickvals=ticks.tolist(), ticktext=[fmt(10.0 ** t - (1 if t == 0 else 0)) for t in ticks])
         traces.append({
             "type": "choropleth", "locations": df["iso3"].to_list(), "z": z, "locationmode": "ISO-3",
@@ -142,8 +142,8 @@ def risk_choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, da
             "colorscale": [[0, colour], [1, colour]], "showscale": False, "showlegend": True,
             "marker": {"line": {"color": "#666", "width": 0.4}},
         })
-    d = {"data": traces, "layout": {"geo": _geo(),
-                                    "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}}}
+    legend = {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}
+    d = {"data": traces, "layout": {"geo": _geo(), "legend": legend}}
     return apply_template(d, title, subtitle, source, date, height=480)
 
 

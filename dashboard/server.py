@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import os
 from pathlib import Path
@@ -22,6 +24,7 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
     global _APP
     data.configure(db or os.environ.get("R2P_DB", data.DEFAULT_DB))
     if _APP is not None:
+        warm()
         return _APP
     app = Dash(
         __name__,
@@ -61,12 +64,20 @@ def shell() -> html.Div:
 
 
 def warm() -> None:
-    """Load plotly's validator tables and the first page's queries now, not on the first visitor's request."""
+    """Load plotly's validator tables and the first page's queries now, not on the first visitor's request.
+
+    Then freeze what exists (gc.freeze): start-up objects live for the whole process, and leaving them out of
+    full garbage collections keeps those pauses out of request latency.
+    """
     from dashboard import figures
 
     figures.empty_figure("", "")
     data.warm()
     if data.status()["ok"]:
-        from dashboard.pages import overview
+        from dashboard.pages import explore, overview
 
         overview.layout()
+        explore.layout()
+    gc.collect()
+    gc.freeze()
+    atexit.register(gc.unfreeze)  # let native objects (DuckDB) be released normally at exit

@@ -73,8 +73,9 @@ def build_warehouse(path: Path, onesided_xxa_2021: float = 25.0) -> Path:
                     "'1.0', 'CC BY 4.0', ?, 'https://example.org', 'f.csv', '2026-01-01', 10, 9, 1, 'ok')",
                     [sid, title, f"Citation of {title}."])
     con.execute("INSERT INTO rejects VALUES ('test_pts', 'f.csv', 7, 'unknown country code ''ZZ9''', 'ZZ9,2021,9')")
-    for iso3, level, as_of, row in (("XXA", "Imminent Risk", "2020-06-01", 1), ("XXA", "Current Crisis", "2021-03-01", 2),
-                                    ("XXB", "Serious Concern", "2020-06-01", 3)):
+    listings = (("XXA", "Imminent Risk", "2020-06-01", 1), ("XXA", "Current Crisis", "2021-03-01", 2),
+                ("XXB", "Serious Concern", "2020-06-01", 3))
+    for iso3, level, as_of, row in listings:
         con.execute("INSERT INTO r2p_risk_levels VALUES (?, 'Situation', ?, ?, 'https://example.org/r2p', NULL, "
                     "'gcr2p', 'r2p_monitor', 'risk.csv', ?)", [iso3, level, dt.date.fromisoformat(as_of), row])
     # events: XXA 2021, 3 one-sided events in one 0.5-degree cell and 1 state-based event elsewhere
@@ -106,6 +107,24 @@ def app_tiny(tmp_path_factory):
 def render(component) -> str:
     return json.dumps(component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
                       cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+
+def find_props(node, key: str, value: str) -> dict | None:
+    """The props of the first component in a rendered layout whose ``key`` prop equals ``value``."""
+    if isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and props.get(key) == value:
+            return props
+        items = list(node.values())
+    elif isinstance(node, list):
+        items = node
+    else:
+        return None
+    for item in items:
+        found = find_props(item, key, value)
+        if found is not None:
+            return found
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------- query layer
@@ -309,6 +328,20 @@ def test_country_page_and_not_found(app_tiny):
     assert "Country not found" in missing and "/country/XXA" in missing
     assert "Country not found" in render(country.layout(iso3="<script>"))
     assert "Ignored parameter 'from'" in render(country.layout(iso3="XXA", **{"from": "soon"}))
+
+
+def test_country_page_shows_curated_narrative(app_tiny, tmp_path, monkeypatch):
+    from dashboard.pages import country
+
+    (tmp_path / "XXA.md").write_text("---\nauthor: Test Analyst\ndate: 2026-01-15\nsources: [Fictional report]\n---\n"
+                                     "## Analysis\nA fictional analysis.\n", encoding="utf-8")
+    monkeypatch.setenv("R2P_NARRATIVES", str(tmp_path))
+    out = render(country.layout(iso3="XXA"))
+    assert "By Test Analyst, 2026-01-15." in out and "A fictional analysis." in out and "Fictional report" in out
+    assert "Not written yet." in out  # the other three sections say so
+    # civilian deaths summed from GED events (1 + 2 + 0 + 4) for the cards' year
+    card = find_props(json.loads(out), "data-indicator", "ged_civilian_deaths")
+    assert (card["children"], card["data-year"]) == ("7", "2021")
 
 
 def test_explore_csv_matches_filter(app_tiny):

@@ -11,7 +11,7 @@ import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import data, figures, ids, narratives, params
-from dashboard.components import details, disclaimer, graph, guarded, notices, source_list, table, url_sync
+from dashboard.components import details, disclaimer, graph, guarded, md_table, notices, source_list, table, url_sync
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -93,7 +93,7 @@ def layout(iso3: str = "", **kwargs: Any) -> html.Div:
     return html.Div(body)
 
 
-# ------------------------------------------------------------------------------------------------------------- header
+# ---------------------------------------------------------------------------------------------- header
 
 
 def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
@@ -129,7 +129,7 @@ def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
         ewp_block = html.Div([
             html.Span(f"Early Warning Project, {last['edition']} edition: risk of a new mass-killing onset within "
                       f"two years{window} {risk_text}{rank}.", id="co-ewp"),
-            details(f"EWP editions ({ewp.height})", table(
+            details(f"EWP editions ({ewp.height})", md_table(
                 shown, {"edition": "Edition", "window_start": "Window from", "window_end": "to",
                         "onset_risk": "Onset risk, 2 yr (%)", "onset_risk_1yr": "1 yr (%)", "rank": "Rank"})),
         ])
@@ -151,7 +151,7 @@ def _source_of(indicator_id: str) -> str | None:
     return info["source_id"] if info else None
 
 
-# ------------------------------------------------------------------------------------------------------------- cards
+# ----------------------------------------------------------------------------------------------- cards
 
 CARD_INDICATORS = (
     ("ucdp_state_based_deaths", "State-based deaths"),
@@ -190,7 +190,8 @@ def latest_values(code: str) -> dict[str, dict[str, Any]]:
 def key_figures(code: str, src_ids: list[str]) -> html.Div:
     vals = latest_values(code)
     cards = []
-    civ = _civilian_deaths(code)
+    same_year = vals.get("ucdp_onesided_deaths", vals.get("ucdp_state_based_deaths", {})).get("year")
+    civ = _civilian_deaths(code, same_year)
     for ind, label in CARD_INDICATORS:
         if ind not in vals:
             continue
@@ -201,8 +202,6 @@ def key_figures(code: str, src_ids: list[str]) -> html.Div:
                if v.get("low") is not None and v.get("high") is not None else "")
         cards.append(_card(ind, label, figures.fmt(v["value"]), info.get("unit", ""), v["year"],
                            info.get("source_title") or info.get("source_id", ""), rng))
-        if ind == "ucdp_onesided_deaths" and civ:
-            pass
     if civ:
         src_ids.append("ucdp_ged")
         cards.append(_card("ged_civilian_deaths", "Civilian deaths (GED events, all violence types)",
@@ -213,11 +212,14 @@ def key_figures(code: str, src_ids: list[str]) -> html.Div:
                    id=ids.CO_CARDS)
 
 
-def _civilian_deaths(code: str) -> dict[str, Any] | None:
+def _civilian_deaths(code: str, year: int | None) -> dict[str, Any] | None:
+    """Civilian deaths summed over GED events, for the year of the country-year cards (the latest GED year may be a
+    partial year of candidate events), else the latest year."""
     tot = data.event_totals(code)
     if tot.height == 0 or tot["deaths_civilians"].drop_nulls().len() == 0:
         return None
-    year = int(tot["year"].max())
+    if year is None or tot.filter(pl.col("year") == year).height == 0:
+        year = int(tot["year"].max())
     sub = tot.filter(pl.col("year") == year)
     return {"year": year, "value": sub["deaths_civilians"].sum(), "versions": ", ".join(
         sorted({v for v in sub["versions"].to_list() if v}))}
@@ -232,7 +234,7 @@ def _card(ind: str, label: str, value: str, unit: str, year: int, source: str, e
     ]), className="h-100 key-figure")
 
 
-# ------------------------------------------------------------------------------------------------------------- summary
+# --------------------------------------------------------------------------------------------- summary
 
 
 def what_the_data_says(code: str, name: str) -> str:
@@ -267,7 +269,7 @@ def what_the_data_says(code: str, name: str) -> str:
     return " ".join(parts) or "The warehouse holds no figures for this country yet."
 
 
-# ------------------------------------------------------------------------------------------------------------- trends
+# ---------------------------------------------------------------------------------------------- trends
 
 
 def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
@@ -352,10 +354,10 @@ def _span(df: pl.DataFrame) -> str:
 def _chart(gid: str, fig: Any, long: pl.DataFrame, label: str) -> html.Div:
     wide = long.pivot(on="series", index="year", values="value", aggregate_function="first").sort("year",
                                                                                                    descending=True)
-    return html.Div([graph(gid, fig, label=label), details(f"Table: {label}", table(wide, max_rows=80))])
+    return html.Div([graph(gid, fig, label=label), details(f"Table: {label}", md_table(wide, max_rows=200))])
 
 
-# ------------------------------------------------------------------------------------------------------------- events
+# ---------------------------------------------------------------------------------------------- events
 
 
 def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]) -> html.Div:
@@ -363,7 +365,7 @@ def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]
         return html.P("No UCDP GED events in the warehouse for this country.", className="text-muted")
     y0, y1 = values["from"], values["to"]
     marks = {y: str(y) for y in range(yrs[0], yrs[1] + 1) if (y - yrs[0]) % max(1, (yrs[1] - yrs[0]) // 8) == 0}
-    fig, note, tbl, qs = build_events(code, y0, y1, values["types"])
+    fig, note, tbl, _ = build_events(code, y0, y1, values["types"])
     return html.Div([
         dbc.Row([
             dbc.Col([dbc.Label("Years", html_for=ids.CO_YEARS),
@@ -427,7 +429,7 @@ def update_events(years: list[int], types: list[str], code: str) -> tuple:
     return build_events(code, int(years[0]), int(years[1]), [t for t in (types or []) if t in data.VIOLENCE_TYPES])
 
 
-# ------------------------------------------------------------------------------------------------------------- narrative
+# ------------------------------------------------------------------------------------------- narrative
 
 
 def narrative_section(code: str) -> html.Div:

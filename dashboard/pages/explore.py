@@ -13,7 +13,7 @@ import polars as pl
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import data, figures, ids, params
-from dashboard.components import details, graph, guarded, notices, table, url_sync
+from dashboard.components import details, graph, guarded, md_table, notices, url_sync
 from dashboard.pages.overview import FACTORS
 
 dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
@@ -21,6 +21,11 @@ dash.register_page(__name__, path="/explore", title="Explore — R2P risk data",
 NUMBER_FORMAT = ("params.value == null ? '' : (Math.abs(params.value) >= 1000 ? d3.format(',.0f')(params.value) "
                  ": d3.format(',.4~g')(params.value))")
 MAX_INDICATORS = 6
+
+
+def grid_row_cap(n_columns: int) -> int:
+    """Rows the grid receives: about 700 KB of JSON (~130 bytes per row plus ~25 per indicator column)."""
+    return max(500, 700_000 // (130 + 25 * max(0, n_columns - 4)))
 MAX_COUNTRIES = 8
 
 
@@ -61,11 +66,20 @@ def layout(**kwargs: Any) -> html.Div:
     if v["from"] > v["to"]:
         notes.append("'from' is after 'to'; swapped.")
         v["from"], v["to"] = v["to"], v["from"]
+    regions = data.regions()
+    if v["subregion"] and v["region"] and v["subregion"] not in regions.get(v["region"], []):
+        notes.append(f"Sub-region '{v['subregion']}' is not in region '{v['region']}'; ignored.")
+        v["subregion"] = ""
+    offered = {o["value"] for o in indicator_options(v["factor"], v["violence"])}
+    dropped = [i for i in v["indicators"] if i not in offered]
+    if dropped:
+        notes.append(f"Indicator(s) {', '.join(dropped)} do not match the risk-factor / violence-type filter; "
+                     "left out.")
+        v["indicators"] = [i for i in v["indicators"] if i in offered]
     if len(v["indicators"]) > MAX_INDICATORS:
         notes.append(f"At most {MAX_INDICATORS} indicators; kept the first {MAX_INDICATORS}.")
         v["indicators"] = v["indicators"][:MAX_INDICATORS]
     lo, hi = data.year_bounds()
-    regions = data.regions()
     opts = indicator_options(v["factor"], v["violence"])
     ind_all = [{"label": o["label"], "value": o["value"]} for o in indicator_options(None, [])]
     marks = {y: str(y) for y in range(lo, hi + 1) if (hi - y) % 10 == 0}
@@ -181,7 +195,7 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
         wide_s = long.pivot(on="series", index="year", values="value", aggregate_function="first") if long.height \
             else long
         series_div = [graph("ex-series-graph", fig, label="Comparison time series"),
-                      details("Table: comparison", table(wide_s.sort("year", descending=True)))]
+                      details("Table: comparison", md_table(wide_s.sort("year", descending=True)))]
     else:
         series_div = html.P("Choose at least one indicator with values for this selection.", className="text-muted")
     # scatter of two indicators at the last year of the range (each country's latest value in the range)
@@ -208,10 +222,11 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
                               f"{iy.get('label', yi)} ({iy.get('unit', '')})",
                               f"{iy.get('label', yi)} vs {ix.get('label', xi)}",
                               f"Latest value per country within {y0}–{y1}",
-                              "; ".join(dict.fromkeys(s for s in (ix.get("source_title"), iy.get("source_title")) if s)),
+                              "; ".join(dict.fromkeys(s for s in (ix.get("source_title"), iy.get("source_title"))
+                                                      if s)),
                               f"{y0}–{y1}")
         scatter_div = [graph("ex-scatter-graph", fig, label="Scatter of two indicators"),
-                       details("Table: scatter values", table(pts.sort("name"), {"name": "Country", "x": "x",
+                       details("Table: scatter values", md_table(pts.sort("name"), {"name": "Country", "x": "x",
                                                                                    "y": "y"}))]
     else:
         scatter_div = html.P("Choose two indicators for the scatter.", className="text-muted")
@@ -222,9 +237,13 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
               "valueFormatter": {"function": NUMBER_FORMAT}}
              for i in indicators if i in wide.columns]
     attribution = "\n".join(attribution_lines(indicators, bool(risk), qs))
-    grid = {"rows": wide.to_dicts(), "cols": cols,
+    max_rows = grid_row_cap(len(cols))
+    grid = {"rows": wide.head(max_rows).to_dicts(), "cols": cols,
             "csv": {"fileName": f"r2p-explore-grid-{y0}-{y1}.csv", "prependContent": attribution + "\n"}}
     count = f"{wide.height:,} country-years, {wide['iso3'].n_unique() if wide.height else 0} countries."
+    if wide.height > max_rows:
+        count += (f" The grid shows the first {max_rows:,} (keeps responses under 1 MB); "
+                  "the CSV download has them all.")
     return series_div, scatter_div, grid, count, qs
 
 
@@ -321,7 +340,7 @@ def attribution_lines(indicators: list[str], with_risk: bool, query: str) -> lis
 def download(n: int | None, *args: Any) -> Any:
     if not n:
         return no_update
-    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y = _clean(*args[:-1])
+    region, sub, _factor, inds, y0, y1, _violence, risk, _chosen, _x, _y = _clean(*args[:-1])
     query = args[-1] if isinstance(args[-1], str) else ""
     text = csv_text(region, sub, inds, y0, y1, risk, query)
     return {"content": text, "filename": f"r2p-explore-{y0}-{y1}.csv", "type": "text/csv", "base64": False}

@@ -10,7 +10,7 @@ import polars as pl
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import data, figures, ids, params
-from dashboard.components import disclaimer, graph, guarded, notices, source_list, table, url_sync
+from dashboard.components import disclaimer, graph, guarded, md_table, notices, source_list, url_sync
 
 dash.register_page(__name__, path="/", title="R2P risk overview", name="Overview", order=0)
 
@@ -128,8 +128,8 @@ def build(indicator: str, year: int | None, region: str, subregion: str) -> tupl
     """Figure, legend, ranked table and query string for one selection."""
     qs = params.encode({"indicator": indicator, "year": year, "region": region, "subregion": subregion})
     scope = subregion or region or "World"
-    latest_levels = data.risk_levels_asof(year).select("iso3", pl.col("risk_level"),
-                                                       pl.col("as_of").cast(pl.String).alias("level_as_of"))
+    latest_levels = data.risk_levels_asof(year).select(
+        "iso3", pl.format("{} ({})", "risk_level", pl.col("as_of").dt.strftime("%Y-%m")).alias("risk_level"))
     if indicator == data.RISK_LEVEL_MODE:
         df = data.risk_map_values(year) if year else pl.DataFrame()
         df = _filter(df, region, subregion)
@@ -138,8 +138,8 @@ def build(indicator: str, year: int | None, region: str, subregion: str) -> tupl
         fig = figures.risk_choropleth(df, title, f"{scope} · countries listed by the Global Centre for R2P in {year}",
                                       "Global Centre for R2P, R2P Monitor", f"latest listing in {year}")
         ranked = df.with_columns(pl.col("as_of").cast(pl.String)).sort(["risk_level", "name"])
-        tbl = table(ranked, {"name": "Country", "risk_level": "Risk level", "as_of": "As of"},
-                    caption=f"Countries listed in {year}: {ranked.height}", links={"name": _href}, max_rows=250)
+        tbl = md_table(ranked, {"name": "Country", "risk_level": "Risk level", "as_of": "As of"},
+                       caption=f"Countries listed in {year}: {ranked.height}", links={"name": _href}, max_rows=250)
         legend = html.Div([html.Strong("Legend: "), "colour = R2P Monitor risk level (Current Crisis, Imminent Risk, "
                            f"Serious Concern); last listing in {year}.", source_list(src)], className="small")
         return fig, legend, tbl, qs
@@ -155,9 +155,9 @@ def build(indicator: str, year: int | None, region: str, subregion: str) -> tupl
         .with_row_index("rank", offset=1).with_columns(
             pl.col("change").map_elements(_signed, return_dtype=pl.String).alias("change")) if df.height else df
     cols = {"rank": "#", "name": "Country", "value": info["unit"] or "Value", "change": f"Change vs {year - 1}"
-            if year else "Change", "risk_level": "R2P risk level"}
-    tbl = table(ranked, cols, caption=f"{info['label']} ({info['unit']}), {year}: {df.height} countries, ranked",
-                links={"name": _href}, max_rows=250) if df.height else html.P("No values for this selection.")
+            if year else "Change", "risk_level": "R2P risk level (as of)"}
+    tbl = md_table(ranked, cols, caption=f"{info['label']} ({info['unit']}), {year}: {df.height} countries, ranked",
+                   links={"name": _href}, max_rows=250) if df.height else html.P("No values for this selection.")
     legend = html.Div([
         html.Strong("Legend: "), f"colour = {info['label']} in {info['unit']}, {year}",
         " (log scale)" if df.height and df["value"].max() > 1000 and df["value"].min() >= 0 else "", ". ",

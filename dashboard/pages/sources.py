@@ -10,7 +10,7 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from dashboard import data, ids, params
-from dashboard.components import details, guarded, notices, table
+from dashboard.components import details, guarded, md_table, notices, table, url_sync
 
 dash.register_page(__name__, path="/sources", title="Sources and method", name="Sources", order=3)
 
@@ -26,11 +26,11 @@ def _sources_table() -> html.Div:
         pl.col("retrieved_at").max().alias("retrieved_at"), pl.len().alias("files"),
         pl.col("rows_loaded").sum(), pl.col("rows_rejected").sum(),
         pl.col("status").unique(maintain_order=True).str.join(", ").alias("status"))
-    blocks: list = [table(summary, {"title": "Source", "publisher": "Publisher", "version": "Version(s)",
-                                    "licence": "Licence", "retrieved_at": "Retrieved", "files": "Files",
-                                    "rows_loaded": "Rows loaded", "rows_rejected": "Rows rejected",
-                                    "status": "Status"}, max_rows=100, table_id="sources-table",
-                          links={"title": lambda r: f"#src-{r['source_id']}"})]
+    blocks: list = [html.Div(md_table(summary, {"title": "Source", "publisher": "Publisher", "version": "Version(s)",
+                                                "licence": "Licence", "retrieved_at": "Retrieved", "files": "Files",
+                                                "rows_loaded": "Rows loaded", "rows_rejected": "Rows rejected",
+                                                "status": "Status"}, max_rows=100,
+                                      links={"title": lambda r: f"#src-{r['source_id']}"}), id="sources-table")]
     for sid in summary["source_id"].to_list():
         sub = df.filter(pl.col("source_id") == sid)
         first = sub.row(0, named=True)
@@ -70,13 +70,15 @@ def layout(**kwargs: Any) -> html.Div:
                      dcc.Input(id=ids.SO_REJECT_PAGE, type="number", min=1, step=1, value=values["page"],
                                className="form-control", debounce=True)], md=2),
         ], className="g-2"),
-        html.P(info, id=ids.SO_REJECT_INFO, className="small mt-1"),
+        html.P(info, id=ids.SO_REJECT_INFO, className="small mt-1", role="status"),
+        dcc.Store(id=ids.SO_QUERY),
+        html.Div(id=ids.SO_QUERY + "-sync", hidden=True),
         html.Div(rows, id=ids.SO_REJECTS),
         html.H2("Indicator catalog", className="h4 mt-4"),
-        table(cat, {"indicator_id": "Indicator", "label": "Label", "unit": "Unit", "source_id": "Source",
-                    "description": "Definition", "risk_factors": "Risk factors (UN Framework)",
-                    "higher_is_worse": "Higher is worse", "n_values": "Values"}, max_rows=500,
-              table_id="indicator-catalog"),
+        html.Div(md_table(cat, {"indicator_id": "Indicator", "label": "Label", "unit": "Unit", "source_id": "Source",
+                                "description": "Definition", "risk_factors": "Risk factors (UN Framework)",
+                                "higher_is_worse": "Higher is worse", "n_values": "Values"}, max_rows=500),
+                 id="indicator-catalog"),
     ])
 
 
@@ -88,16 +90,20 @@ def rejects_view(source_id: str | None, page: int) -> tuple[str, Any]:
     info = f"{total:,} rejected rows{' from ' + source_id if source_id else ''}; page {page} of {pages}."
     if df.height == 0:
         return info, html.P("No rejected rows.", className="text-muted")
-    return info, table(df, {"source_id": "Source", "file_name": "File", "row_number": "Row", "reason": "Reason",
-                            "raw": "Raw (first 200 characters)"}, max_rows=PAGE_SIZE)
+    return info, md_table(df, {"source_id": "Source", "file_name": "File", "row_number": "Row", "reason": "Reason",
+                               "raw": "Raw (first 200 characters)"}, max_rows=PAGE_SIZE)
 
 
-@callback(Output(ids.SO_REJECT_INFO, "children"), Output(ids.SO_REJECTS, "children"),
+@callback(Output(ids.SO_REJECT_INFO, "children"), Output(ids.SO_REJECTS, "children"), Output(ids.SO_QUERY, "data"),
           Input(ids.SO_REJECT_SOURCE, "value"), Input(ids.SO_REJECT_PAGE, "value"), prevent_initial_call=True)
 def update(source_id: str | None, page: Any) -> tuple:
     source_id = source_id if source_id in data.reject_sources() else None
     try:
-        page = int(page)
+        page = max(1, int(page))
     except (TypeError, ValueError):
         page = 1
-    return rejects_view(source_id, page)
+    info, rows = rejects_view(source_id, page)
+    return info, rows, params.encode({"rejects": source_id, "page": page if page > 1 else None})
+
+
+url_sync(ids.SO_QUERY, ids.SO_QUERY + "-sync")

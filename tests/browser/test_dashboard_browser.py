@@ -26,6 +26,7 @@ CHROMIUM = os.environ.get("R2P_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
+pytestmark = [pytest.mark.browser, pytest.mark.shared]
 sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
@@ -44,7 +45,7 @@ class Timed:
 
     def __init__(self, app):
         self.app = app
-        self.records: list[tuple[str, float, int]] = []
+        self.records: list[tuple[str, float, int, float]] = []
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -52,9 +53,10 @@ class Timed:
             raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             environ["wsgi.input"] = io.BytesIO(raw)
             path += " " + str(json.loads(raw or b"{}").get("output", ""))[:60]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         body = b"".join(self.app(environ, start_response))
-        self.records.append((path, (time.perf_counter() - t0) * 1000, len(body)))
+        cpu = (time.thread_time() - c0) * 1000
+        self.records.append((path, (time.perf_counter() - t0) * 1000, len(body), cpu))
         return [body]
 
 
@@ -177,6 +179,27 @@ def test_world_map_draws_country_shapes(visit):
     assert visit.page.locator(".un-disclaimer").count() == 1
 
 
+def test_map_click_and_table_link_open_country_page(visit):
+    page = visit.page
+    visit.go("/?region=Africa", ".choroplethlayer path")
+    x, y = page.evaluate(
+        """() => { for (const p of document.querySelectorAll('#ov-map .choroplethlayer path')) {
+              if (p.__data__ && p.__data__.loc === 'SDN') { const r = p.getBoundingClientRect();
+                  return [r.x + r.width / 2, r.y + r.height / 2]; } } return [null, null]; }""")
+    assert x is not None, "Sudan is drawn on the Africa map"
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.wait_for_url("**/country/SDN")
+    page.wait_for_selector("#co-name")
+    visit.go("/", "#ov-table a")
+    first = page.locator("#ov-table tbody a").first
+    href = first.get_attribute("href")
+    first.click()
+    page.wait_for_url("**" + href)
+    page.wait_for_selector("#co-name")
+    assert visit.errors == []
+
+
 def test_indicator_region_year_change_the_map(visit, warehouse):
     page = visit.page
     visit.go("/", ".choroplethlayer path")
@@ -291,13 +314,19 @@ def test_grid_export_and_keyboard(visit):
 
 
 def test_server_budget(base_url):
-    """Runs last: every callback answered within budget and under 1 MB (measured server-side over HTTP)."""
-    calls = [(ms, size) for path, ms, size in TIMED.records if path.startswith("/_dash-update-component")]
-    for rec in sorted(TIMED.records, key=lambda r: -r[1])[:6]:
-        print(f"{rec[1]:.0f} ms {rec[2] / 1000:.0f} KB {rec[0]}")
+    """Runs last: callbacks answered within budget and under 1 MB, measured server-side over HTTP.
+
+    Wall time here includes waiting for a CPU while chromium (software rendering) shares the 2 cores, so the
+    budget is checked on the request thread's CPU time; wall time gets a looser bound.
+    """
+    calls = [r for r in TIMED.records if r[0].startswith("/_dash-update-component")]
+    for path, wall, size, cpu in sorted(calls, key=lambda r: -r[1])[:5]:
+        print(f"wall {wall:.0f} ms, cpu {cpu:.0f} ms, {size / 1000:.0f} KB {path}")
     assert len(calls) > 20
-    assert max(size for _, size in calls) < 1_000_000
-    times = sorted(ms for ms, _ in calls)
-    p90 = times[int(len(times) * 0.9)]
-    print(f"{len(times)} callbacks: median {times[len(times) // 2]:.0f} ms, p90 {p90:.0f} ms, max {times[-1]:.0f} ms")
-    assert p90 <= 150
+    assert max(r[2] for r in calls) < 1_000_000
+    wall = sorted(r[1] for r in calls)
+    cpu = sorted(r[3] for r in calls)
+    print(f"{len(calls)} callbacks: wall median {wall[len(wall) // 2]:.0f} / max {wall[-1]:.0f} ms; "
+          f"cpu median {cpu[len(cpu) // 2]:.0f} / max {cpu[-1]:.0f} ms")
+    assert cpu[-1] <= 150
+    assert wall[int(len(wall) * 0.9)] <= 150 and wall[-1] <= 500
