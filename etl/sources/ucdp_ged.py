@@ -349,24 +349,26 @@ class UcdpGed(Source):
         extra_rejects: list[Rejects] = [Rejects(self.id, r.path.name) for r in results]
 
         # 1. the same id: keep the newest version; older versions are duplicates of their own file
-        allev = allev.with_columns(pl.col("__rank").max().over("event_id").alias("__top"))
-        for f, n in allev.filter(pl.col("__rank") < pl.col("__top")).group_by("__f").len().iter_rows():
-            dup_counts[f] += n
-        allev = allev.filter(pl.col("__rank") == pl.col("__top")).sort("__f", "row_number")
-        # same id, same version, several files: identical → duplicate, different → reject (first kept)
-        allev = allev.with_columns(pl.struct(list(CONTENT)).hash().alias("__h"))
-        allev = allev.with_columns(pl.col("__h").first().over("event_id").alias("__h0"),
-                                   pl.int_range(pl.len()).over("event_id").alias("__n"))
-        later = allev.filter(pl.col("__n") > 0)
-        for f, n in later.filter(pl.col("__h") == pl.col("__h0")).group_by("__f").len().iter_rows():
-            dup_counts[f] += n
-        for f, part in later.filter(pl.col("__h") != pl.col("__h0")).partition_by("__f", as_dict=True).items():
-            first_files = allev.filter(pl.col("__n") == 0).select("event_id", pl.col("file_name").alias("__ff"))
-            part = part.join(first_files, on="event_id", how="left")
-            extra_rejects[f[0]].add_rows(part, pl.format(
-                "column 'id': event {} also in {} (same version {}) with different values (that one kept)",
-                "event_id", "__ff", "source_version"), row_col="row_number")
-        allev = allev.filter(pl.col("__n") == 0)
+        #    (skipped when every id is unique — the usual case for one full GED release)
+        if allev["event_id"].n_unique() < allev.height:
+            allev = allev.with_columns(pl.col("__rank").max().over("event_id").alias("__top"))
+            for f, n in allev.filter(pl.col("__rank") < pl.col("__top")).group_by("__f").len().iter_rows():
+                dup_counts[f] += n
+            allev = allev.filter(pl.col("__rank") == pl.col("__top")).sort("__f", "row_number")
+            # same id, same version, several files: identical → duplicate, different → reject (first kept)
+            allev = allev.with_columns(pl.struct(list(CONTENT)).hash().alias("__h"))
+            allev = allev.with_columns(pl.col("__h").first().over("event_id").alias("__h0"),
+                                       pl.int_range(pl.len()).over("event_id").alias("__n"))
+            later = allev.filter(pl.col("__n") > 0)
+            for f, n in later.filter(pl.col("__h") == pl.col("__h0")).group_by("__f").len().iter_rows():
+                dup_counts[f] += n
+            for f, part in later.filter(pl.col("__h") != pl.col("__h0")).partition_by("__f", as_dict=True).items():
+                first_files = allev.filter(pl.col("__n") == 0).select("event_id", pl.col("file_name").alias("__ff"))
+                part = part.join(first_files, on="event_id", how="left")
+                extra_rejects[f[0]].add_rows(part, pl.format(
+                    "column 'id': event {} also in {} (same version {}) with different values (that one kept)",
+                    "event_id", "__ff", "source_version"), row_col="row_number")
+            allev = allev.filter(pl.col("__n") == 0)
 
         # 2. coverage: a newer yearly file revises the whole history of each country it holds
         info = []
