@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--debug", action="store_true", help="Dash dev tools (never in production)")
     args = parser.parse_args(argv)
+    from dashboard.topojson import missing
+
+    if missing():
+        print("warning: map outlines are not installed (maps will be blank offline); run "
+              "`python -m dashboard.topojson`", file=sys.stderr)
     create_app(args.db)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

@@ -363,3 +363,22 @@ def test_sources_page(app_tiny):
     out = render(sources.layout(rejects="test_pts", page="x"))
     assert "Ignored parameter 'page'" in out and "unknown country code 'ZZ9'" in out
     assert "Test PTS" in out and "indicator-catalog" in out
+
+
+def test_topojson_is_installed_only_with_the_pinned_bytes(tmp_path):
+    """Map outlines come from plotly.js 4.1.1 (local folder or npm), verified by checksum, never committed."""
+    import pytest as _pytest
+
+    from dashboard import topojson
+
+    raw = tmp_path / "raw" / "plotly-geo-topojson" / "plotlyjs-4.1.1"
+    raw.mkdir(parents=True)
+    for name in topojson.FILES:
+        (raw / name).write_text('{"type":"Topology"}')
+    target = tmp_path / "assets"
+    assert topojson.missing(target) == list(topojson.FILES)
+    with _pytest.raises(RuntimeError, match="checksum differs"):
+        topojson.from_folder(tmp_path / "raw", target)
+    assert topojson.missing(target) == list(topojson.FILES)  # nothing half-installed
+    assert topojson.from_folder(tmp_path / "nothing", target) is False
+    assert topojson.missing() == []  # scripts/setup installed the real files for this checkout
