@@ -66,15 +66,18 @@ class Countries:
             for c in pycountry.countries
         ]
         base = pl.DataFrame(rows)
-        overrides = pl.read_csv(REFERENCE / "country_overrides.csv", infer_schema=False)
-        extra = overrides.filter(~pl.col("iso3").is_in(base["iso3"].implode())).select(
+        extra = Countries._read_overrides().filter(~pl.col("iso3").is_in(base["iso3"].implode())).select(
             "iso3", "iso2", pl.lit(None, pl.String).alias("m49_code"), "name", pl.col("name").alias("official_name")
         )
         return pl.concat([base, extra], how="vertical").sort("iso3")
 
+    @staticmethod
+    def _read_overrides() -> pl.DataFrame:
+        return pl.read_csv(REFERENCE / "country_overrides.csv", infer_schema=False)
+
     @cached_property
     def overrides(self) -> pl.DataFrame:
-        return pl.read_csv(REFERENCE / "country_overrides.csv", infer_schema=False)
+        return self._read_overrides()
 
     @staticmethod
     def _key(system: str, code: str | int) -> str:

@@ -61,7 +61,8 @@ def check_not_html_or_empty(path: Path, head: str | None = None) -> str:
     return head
 
 
-def _decode(path: Path, encoding: str, fallback: str | None) -> tuple[str, str]:
+def decode_text(path: Path, encoding: str, fallback: str | None) -> tuple[str, str]:
+    """The file as text; bad bytes raise a SourceError naming the line and offset (unless a fallback is given)."""
     raw = path.read_bytes()
     try:
         return raw.decode(encoding), encoding
@@ -106,7 +107,7 @@ def read_delimited(
             df = pl.read_csv(path, encoding="utf8", **options)
         except pl.exceptions.ComputeError:
             # slow path, to name the exact problem: bad bytes (with the byte offset) or a ragged row
-            text, _ = _decode(path, encoding, fallback_encoding)
+            text, _ = decode_text(path, encoding, fallback_encoding)
             try:
                 df = pl.read_csv(text.lstrip("\ufeff").encode(), **options)
             except pl.exceptions.ComputeError as err:

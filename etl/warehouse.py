@@ -32,6 +32,7 @@ class SourceRun:
     message: str = ""
     seconds: float = 0.0
     file_meta: dict[str, dict] = field(default_factory=dict)  # file name -> sha256, retrieved_at
+    frames: dict[str, pl.DataFrame] | None = None  # conformed per-table rows, computed once (see _source_frames)
 
     @property
     def fresh(self) -> bool:
@@ -67,7 +68,12 @@ def _tables_of(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
 
 
 def _source_frames(run: SourceRun, schemas: dict[str, dict[str, pl.DataType]]) -> dict[str, pl.DataFrame]:
-    """Concatenate a source's per-file frames per table, conformed to the contract and sorted (idempotence)."""
+    """Concatenate a source's per-file frames per table, conformed to the contract and sorted (idempotence).
+
+    Computed once per run and kept on it: the key check and the build both need it, and at GED scale it is seconds.
+    """
+    if run.frames is not None:
+        return run.frames
     by_table: dict[str, list[pl.DataFrame]] = {}
     for result in run.results:
         for table, frame in result.tables.items():
@@ -83,6 +89,7 @@ def _source_frames(run: SourceRun, schemas: dict[str, dict[str, pl.DataType]]) -
         if "file_name" in frame.columns and table in KEYS:
             order += ["file_name", "row_number"]  # keys are unique, so this order is total
         out[table] = frame.sort(order, nulls_last=True)
+    run.frames = out
     return out
 
 
@@ -155,7 +162,8 @@ def build_and_publish(db: Path, runs: list[SourceRun], countries: Countries) -> 
         prev_tables: set[str] = set()
         if db.exists():
             try:
-                con.execute(f"ATTACH '{db.as_posix()}' AS prev (READ_ONLY)")
+                quoted = db.as_posix().replace("'", "''")  # ATTACH takes no parameters: quote the path as a literal
+                con.execute(f"ATTACH '{quoted}' AS prev (READ_ONLY)")
                 prev_tables = _tables_of(con, "prev")
             except duckdb.Error:
                 prev_tables = set()  # an unreadable previous file cannot be carried over; say so in status

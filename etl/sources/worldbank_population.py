@@ -29,8 +29,8 @@ import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source, SourceError
 from etl.readers import (
-    _decode,
     check_not_html_or_empty,
+    decode_text,
     duplicates_of,
     guess_delimiter,
     header_of,
@@ -122,7 +122,7 @@ class WorldBankPopulation(Source):
     @staticmethod
     def _read_wide(path: Path) -> tuple[pl.DataFrame, str]:
         """Melt the API layout to (Country Code, Year, Value, _row = line number); blank cells are no value."""
-        text, _ = _decode(path, "utf-8-sig", "cp1252")
+        text, _ = decode_text(path, "utf-8-sig", "cp1252")
         lines = text.lstrip("\ufeff").splitlines()
         h = _wide_header_line(lines)
         assert h is not None
