@@ -1,6 +1,6 @@
 """Serve the R2P dashboard: ``python app.py [--db PATH] [--host H] [--port N]`` (or env R2P_DB).
 
-Production: ``gunicorn -w 2 -b 127.0.0.1:8050 'app:server'`` (see docs/deploy.md).
+Production: ``gunicorn -c gunicorn.conf.py app:server`` (workers, threads, why no preload: docs/deploy.md).
 """
 
 from __future__ import annotations

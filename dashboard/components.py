@@ -13,6 +13,7 @@ import polars as pl
 from dash import Input, Output, clientside_callback, dcc, html
 
 from dashboard import data
+from dashboard.export.links import chart_links
 from dashboard.figures import GRAPH_CONFIG, TOPOJSON_CONFIG, UN_DISCLAIMER
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,12 @@ def source_list(lines: Sequence[str], heading: str = "Sources") -> html.Div:
 
 def graph(graph_id: str, figure: Any, geo: bool = False, label: str = "") -> html.Div:
     """A dcc.Graph with the local-topojson config for maps (never the plotly CDN), labelled for screen readers."""
-    g = dcc.Graph(id=graph_id, figure=figure, config=TOPOJSON_CONFIG if geo else GRAPH_CONFIG)
-    return html.Div(g, role="figure", **{"aria-label": label or "chart; see the table below"})
+    config = {**(TOPOJSON_CONFIG if geo else GRAPH_CONFIG),
+              "toImageButtonOptions": {"format": "png", "scale": 2, "filename": graph_id}}
+    g = dcc.Graph(id=graph_id, figure=figure, config=config)
+    # briefing exports (PNG/SVG/PDF with sources, data CSV/XLSX) under every exportable chart
+    return html.Div([g, chart_links(graph_id)], role="figure",
+                    **{"aria-label": label or "chart; see the table below"})
 
 
 def disclaimer() -> html.P:

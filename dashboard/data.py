@@ -55,6 +55,7 @@ class Warehouse:
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
+        self._abs = str(self.path.absolute())  # resolved once: stamp() runs on every cached call
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: Stamp | None = None
@@ -64,7 +65,7 @@ class Warehouse:
             st = os.stat(self.path)
         except OSError:
             return None
-        return Stamp(str(self.path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
+        return Stamp(self._abs, st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, Stamp]:
         stamp = self.stamp()
@@ -143,6 +144,11 @@ def cached(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+def clear_cache() -> None:
+    """Forget every cached result (benchmarks time cold calls with it; the stamp already handles new files)."""
+    _cached_call.cache_clear()
+
+
 # ---------------------------------------------------------------------------------------------- status
 
 
@@ -167,9 +173,16 @@ def table_names() -> frozenset[str]:
 
 
 @cached
+def _all_columns() -> dict[str, frozenset[str]]:
+    """Every table's columns in one catalog query (each information_schema query costs milliseconds)."""
+    out: dict[str, set[str]] = {}
+    for table, column in warehouse().rows("SELECT table_name, column_name FROM information_schema.columns"):
+        out.setdefault(table, set()).add(column)
+    return {t: frozenset(c) for t, c in out.items()}
+
+
 def columns_of(table: str) -> frozenset[str]:
-    rows = warehouse().rows("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
-    return frozenset(r[0] for r in rows)
+    return _all_columns().get(table, frozenset())
 
 
 def has(table: str) -> bool:
@@ -356,6 +369,11 @@ def _country_all(iso3: str) -> pl.DataFrame:
 
 def country_values(iso3: str, indicator_ids: tuple[str, ...]) -> pl.DataFrame:
     """Long frame iso3, year, indicator_id, value for one country and some indicators."""
+    return _country_values(iso3, tuple(indicator_ids))
+
+
+@cached
+def _country_values(iso3: str, indicator_ids: tuple[str, ...]) -> pl.DataFrame:
     return _country_all(iso3).filter(pl.col("indicator_id").is_in(list(indicator_ids)))
 
 
@@ -435,11 +453,17 @@ def ewp_history(iso3: str) -> pl.DataFrame:
                        (pl.col(EWP_RANK) if EWP_RANK in wide.columns else none).alias("rank"))
 
 
+def _event_source() -> str:
+    """The pre-aggregated ``event_cells`` (0.5° cells, built by the ETL) when the warehouse has it, else events."""
+    return "event_cells" if has("event_cells") else "events"
+
+
 @cached
 def event_years(iso3: str) -> tuple[int, int] | None:
     if not has("events"):
         return None
-    lo, hi = warehouse().rows("SELECT min(year), max(year) FROM events WHERE iso3 = ?", [iso3])[0]
+    table = "event_country_year" if has("event_country_year") else "events"
+    lo, hi = warehouse().rows(f"SELECT min(year), max(year) FROM {table} WHERE iso3 = ?", [iso3])[0]
     return (int(lo), int(hi)) if lo is not None else None
 
 
@@ -448,13 +472,17 @@ def events(iso3: str, year_from: int, year_to: int, types: tuple[str, ...]) -> t
     """GED events of one country, or a 0.5° grid of them when there are more than MAX_EVENT_POINTS.
 
     Returns (frame, aggregated); frame columns latitude, longitude, violence_type, deaths, events, label.
+    Counting and gridding read ``event_cells`` when present (same numbers, a fraction of the rows).
     """
     if not has("events"):
         return pl.DataFrame(), False
     where = ("iso3 = ? AND year BETWEEN ? AND ? AND list_contains(?, violence_type) "
              "AND latitude IS NOT NULL AND longitude IS NOT NULL")
     params = [iso3, int(year_from), int(year_to), list(types)]
-    n = warehouse().rows(f"SELECT count(*) FROM events WHERE {where}", params)[0][0]
+    if _event_source() == "event_cells":
+        n = warehouse().rows(f"SELECT coalesce(sum(events), 0) FROM event_cells WHERE {where}", params)[0][0]
+    else:
+        n = warehouse().rows(f"SELECT count(*) FROM events WHERE {where}", params)[0][0]
     if n <= MAX_EVENT_POINTS:
         df = warehouse().frame(
             "SELECT latitude, longitude, violence_type, coalesce(deaths_best, 0) AS deaths, 1 AS events, "
@@ -463,13 +491,15 @@ def events(iso3: str, year_from: int, year_to: int, types: tuple[str, ...]) -> t
             params,
         )
         return df, False
-    df = warehouse().frame(
-        "SELECT floor(latitude * 2) / 2 + 0.25 AS latitude, floor(longitude * 2) / 2 + 0.25 AS longitude, "
-        "violence_type, sum(coalesce(deaths_best, 0)) AS deaths, count(*) AS events, '' AS label "
-        f"FROM events WHERE {where} GROUP BY ALL",
-        params,
-    )
-    return df, True
+    if _event_source() == "event_cells":
+        sql = ("SELECT latitude, longitude, violence_type, sum(deaths) AS deaths, sum(events)::BIGINT AS events, "
+               "'' AS label "
+               f"FROM event_cells WHERE {where} GROUP BY latitude, longitude, violence_type")
+    else:
+        sql = ("SELECT floor(latitude * 2) / 2 + 0.25 AS latitude, floor(longitude * 2) / 2 + 0.25 AS longitude, "
+               "violence_type, sum(coalesce(deaths_best, 0)) AS deaths, count(*) AS events, '' AS label "
+               f"FROM events WHERE {where} GROUP BY ALL")
+    return warehouse().frame(sql, params), True
 
 
 @cached
@@ -477,11 +507,19 @@ def event_totals(iso3: str) -> pl.DataFrame:
     """Per year and violence type: events, deaths best/low/high and civilian deaths (from GED events)."""
     if not has("events"):
         return pl.DataFrame()
+    if has("event_country_year"):  # the same totals, pre-aggregated by the ETL
+        return warehouse().frame(
+            "SELECT year, violence_type, events, deaths_best::HUGEINT AS deaths_best, deaths_low::HUGEINT AS "
+            "deaths_low, deaths_high::HUGEINT AS deaths_high, deaths_civilians::HUGEINT AS deaths_civilians, versions "
+            "FROM event_country_year WHERE iso3 = ? ORDER BY year, violence_type",
+            [iso3],
+        )
+    count = "sum(events)::BIGINT" if _event_source() == "event_cells" else "count(*)"
     return warehouse().frame(
-        "SELECT year, violence_type, count(*) AS events, sum(deaths_best) AS deaths_best, "
+        f"SELECT year, violence_type, {count} AS events, sum(deaths_best) AS deaths_best, "
         "sum(deaths_low) AS deaths_low, sum(deaths_high) AS deaths_high, sum(deaths_civilians) AS deaths_civilians, "
-        "string_agg(DISTINCT source_version, ', ') AS versions "
-        "FROM events WHERE iso3 = ? GROUP BY year, violence_type ORDER BY year, violence_type",
+        "string_agg(DISTINCT source_version, ', ' ORDER BY source_version) AS versions "
+        f"FROM {_event_source()} WHERE iso3 = ? GROUP BY year, violence_type ORDER BY year, violence_type",
         [iso3],
     )
 
@@ -500,6 +538,11 @@ def sources() -> pl.DataFrame:
 
 def source_lines(source_ids: Sequence[str]) -> list[str]:
     """One attribution line per source: title, publisher, version, licence, citation."""
+    return list(_source_lines(tuple(source_ids)))
+
+
+@cached
+def _source_lines(source_ids: tuple[str, ...]) -> tuple[str, ...]:
     df = sources().filter(pl.col("source_id").is_in(list(source_ids)))
     lines = []
     for sid in dict.fromkeys(source_ids):
@@ -510,7 +553,7 @@ def source_lines(source_ids: Sequence[str]) -> list[str]:
         versions = ", ".join(sorted({v for v in rows["version"].to_list() if v}))
         lines.append(f"{r['title']} ({r['publisher']}){', ' + versions if versions else ''}. "
                      f"{r['citation'] or ''} Licence: {r['licence'] or 'see source'}. {r['url'] or ''}".strip())
-    return lines
+    return tuple(lines)
 
 
 @cached

@@ -247,3 +247,56 @@ def scatter(df: pl.DataFrame, x_label: str, y_label: str, title: str, subtitle: 
     layout = {"xaxis": {"title": {"text": x_label}, "gridcolor": "#e5e5e5"},
               "yaxis": {"title": {"text": y_label}, "gridcolor": "#e5e5e5"}, "margin": {"l": 80, "t": 80}}
     return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=420)
+
+
+LEVEL_ORDER = ("Serious Concern", "Imminent Risk", "Current Crisis")
+STATUS_MAP_COLOURS = {"elevated": "#D55E00", "watch": "#E69F00", "low": "#56B4E9", "no data": "#BBBBBB",
+                      "evidence only": "#DDDDDD"}
+
+
+def risk_timeline(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str) -> go.Figure:
+    """Risk level over time as steps, one line per list; ``df`` has list, as_of, risk_level (all listings)."""
+    if df.height == 0:
+        return empty_figure(title, "No risk-level listings in the warehouse for this country.")
+    rank = {lvl: i for i, lvl in enumerate(LEVEL_ORDER)}
+    traces = []
+    for i, name in enumerate(dict.fromkeys(df["list"].to_list())):
+        sub = df.filter(pl.col("list") == name).sort("as_of")
+        levels = sub["risk_level"].to_list()
+        traces.append({
+            "type": "scatter", "x": sub["as_of"].cast(pl.String).to_list(),
+            "y": np.array([rank.get(lvl, np.nan) for lvl in levels], dtype="float64"), "mode": "lines+markers",
+            "line": {"shape": "hv", "width": 2, "color": OKABE_ITO[i % len(OKABE_ITO)]}, "name": name,
+            "marker": {"size": 8, "color": [RISK_COLOURS.get(lvl, "#999") for lvl in levels],
+                       "line": {"width": 1, "color": "#333"}},
+            "text": levels, "hovertemplate": f"{name}<br>%{{x}}: %{{text}}<extra></extra>",
+        })
+    layout = {
+        "xaxis": {"type": "date", "showgrid": False, "linecolor": "#999"},
+        "yaxis": {"tickvals": list(range(len(LEVEL_ORDER))), "ticktext": list(LEVEL_ORDER),
+                  "range": [-0.5, len(LEVEL_ORDER) - 0.5], "gridcolor": "#e5e5e5"},
+        "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0, "xanchor": "left"},
+        "margin": {"l": 120},
+    }
+    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=300)
+
+
+def status_choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str) -> go.Figure:
+    """World map of one risk factor's status (elevated / watch / low / no data); ``df`` has iso3, name, status,
+    reason."""
+    traces = []
+    for status, colour in STATUS_MAP_COLOURS.items():
+        sub = df.filter(pl.col("status") == status) if df.height else df
+        if sub.height == 0:
+            continue
+        traces.append({
+            "type": "choropleth", "locations": sub["iso3"].to_list(), "z": np.ones(sub.height, dtype="int8"),
+            "locationmode": "ISO-3", "name": status, "text": sub["name"].to_list(),
+            "customdata": sub["reason"].fill_null("").str.slice(0, 160).to_list(),
+            "hovertemplate": "<b>%{text}</b><br>" + status + "<br>%{customdata}<extra></extra>",
+            "colorscale": [[0, colour], [1, colour]], "showscale": False, "showlegend": True,
+            "marker": {"line": {"color": "#666", "width": 0.4}},
+        })
+    legend = {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}
+    return apply_template({"data": traces, "layout": {"geo": _geo(), "legend": legend}}, title, subtitle, source,
+                          date, height=480)

@@ -12,7 +12,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from dashboard import data
+from dashboard import data, fast_json, response_cache, security
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("overview", "country", "explore", "sources", "not_found_404")
@@ -41,6 +41,12 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
         entry = dash.page_registry[module.__name__]
         entry["layout"] = module.layout  # pages_folder="" skips Dash's own import, which would attach it
     app.layout = shell
+    security.install(app)  # CSP, no framing, nosniff, referrer policy on every response
+    response_cache.install(app)  # repeated callback requests answered from memory (stamp + date + body)
+    fast_json.install()  # callback answers encoded by orjson directly (same bytes as Dash's own encoder)
+    from dashboard.export import routes as export_routes
+
+    export_routes.register(app.server)  # /export/chart|table|country/... (briefing exports)
     warm()
     _APP = app
     return app

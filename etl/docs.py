@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.schema import CORE, INDICATORS, KEYS, REJECTS, SOURCES, duck_type
+from etl.schema import CORE, DERIVED, INDICATORS, KEYS, REJECTS, SOURCES, duck_type
 from etl.sources import all_sources
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "warehouse.md"
@@ -79,6 +79,16 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
         "deaths_best": "best estimate of deaths; `deaths_low` ≤ `deaths_best` ≤ `deaths_high`",
         "deaths_civilians": "civilian deaths (part of best)",
     },
+    "event_cells": {
+        "latitude": "centre of the 0.5° cell (`floor(latitude * 2) / 2 + 0.25`); NULL for events without coordinates",
+        "longitude": "centre of the 0.5° cell", "events": "number of events",
+        "deaths": "sum of `deaths_best`, missing counted as 0 (map marker size)",
+        "deaths_best": "sum of `deaths_best` (NULL when all are missing); likewise low, high, civilians",
+    },
+    "event_country_year": {
+        "events": "number of events", "deaths_best": "sum of `deaths_best` (NULL when all are missing); likewise "
+        "low, high, civilians", "versions": "the releases (`source_version`) these events come from, `, `-separated",
+    },
     "indicator_values": {
         "iso3": "country", "year": "calendar year the value refers to (for EWP: first year of the forecast window)",
         "indicator_id": "see the catalog below", "value": "the figure, in the indicator's unit",
@@ -93,6 +103,36 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
         "risk_level": "`Current Crisis` \\| `Imminent Risk` \\| `Serious Concern` (the last used until March 2023)",
         "as_of": "date of the R2P Monitor / Populations at Risk update stating the level",
         "list_id": "`gcr2p` for the Global Centre's levels; an organisation's own watchlist uses its own id",
+    },
+    "risk_factors": {
+        "factor": "1–14, numbered as in the UN Framework of Analysis for Atrocity Crimes (2014)",
+        "crimes": "`common` for 1–8; `genocide` 9–10; `crimes against humanity` 11–12; `war crimes` 13–14",
+        "evidence_only": "true for 4, 5, 10, 12, 14: no public proxy, so analyst evidence only (never a score)",
+    },
+    "risk_factor_proxies": {
+        "year": "latest year with a value for this country and proxy; `value` is that value",
+        "world_percentile": "0–100 among countries with a value that year, oriented so higher = worse",
+        "baseline": "mean of the 3 years before `year`", "trend_pct": "100 × (value − baseline) / |baseline|, "
+        "positive = worse", "signal": "`elevated` \\| `watch` \\| `low` \\| `stale` \\| `not rated`",
+        "rule": "the rule that fired, in words (docs/methodology.md)",
+        "newest_year": "the indicator's newest year in the warehouse (staleness reference)",
+    },
+    "risk_factor_status": {
+        "status": "`elevated` \\| `watch` \\| `low` \\| `no data` \\| `evidence only` (worst non-stale signal)",
+        "reason": "the driving proxy, its value, year and rule", "driver_indicator": "the proxy named in `reason`",
+        "n_evidence": "analyst evidence items loaded for this factor",
+        "n_commitments": "Pillar I commitments counted as mitigating evidence (factor 6 only)",
+    },
+    "evidence": {
+        "claim": "the analyst's claim, as written in `data/curated/evidence/<ISO3>.yaml`",
+        "row_number": "item number in the file (1-based)",
+        "stale": "true when newer data exists for the factor or a proxy moved ≥ 50% since `date`",
+    },
+    "commitment_status": {
+        "status": "`party` \\| `withdrawn` \\| `signatory` \\| `member`; absent = not recorded here",
+        "since": "date of the consent (or signature/attestation) that decided the status",
+        "withdrawn_on": "date the withdrawal took effect", "as_of": "coverage date of the cited table",
+        "completeness": "`near complete` \\| `partial` \\| `fragment`",
     },
 }
 
@@ -121,6 +161,9 @@ def render() -> str:
     parts.append(_table_md("indicators", INDICATORS))
     parts.append(_table_md("sources", SOURCES))
     parts.append(_table_md("rejects", REJECTS))
+    for name, (schema, _select) in DERIVED.items():
+        parts.append(_table_md(name, schema) + "\nDerived from `events` on every build (never edited by hand): the "
+                     "dashboard's event maps, counts and yearly totals read these instead of the event rows.\n")
     extra = [(s, t, sch) for s in sources for t, sch in s.table_schemas.items()]
     if extra:
         parts.append("## Dataset-specific tables\n")

@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from datetime import UTC, datetime
@@ -60,6 +61,35 @@ def _save_manifest(folder: Path, manifest: dict) -> None:
     os.replace(tmp, folder / MANIFEST)
 
 
+def public_url(url: str) -> str:
+    """A URL without its ``user:password@`` part: what may be stored in manifests and shown in messages."""
+    parts = urllib.parse.urlsplit(url)
+    if not (parts.username or parts.password):
+        return url
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Remove every secret (and URL credentials) from a message before anyone sees or stores it."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def access_token(download: Download) -> str | None:
+    """The token of a publisher that needs a login, read from the environment only (never from a file)."""
+    if not download.token_env:
+        return None
+    token = os.environ.get(download.token_env, "").strip()
+    if not token:
+        raise SourceError(download.name, f"this publisher needs an access token: set the environment variable "
+                                         f"{download.token_env} (it is read from the environment only, never saved)")
+    return token
+
+
 def fetch(
     download: Download,
     folder: Path,
@@ -71,7 +101,10 @@ def fetch(
 ) -> list[Path]:
     """Download one file (conditional GET when cached), verify it, unzip if asked. Returns the data files."""
     folder.mkdir(parents=True, exist_ok=True)
+    token = access_token(download)
     url = apply_mirrors(download.url, mirrors or {})
+    userinfo = urllib.parse.urlsplit(url)  # a mirror may carry user:password@ (from R2P_MIRRORS)
+    secrets = [s for s in (token, userinfo.password) if s]
     name = PurePosixPath(download.name).name  # never a path from elsewhere
     target = folder / name
     manifest = _load_manifest(folder)
@@ -87,17 +120,17 @@ def fetch(
     fetched: dict | None = None
     for attempt in range(retries + 1):
         try:
-            got = _get(url, headers, part, timeout)
+            got = _get(url, headers, part, timeout, token)
             if got is None:  # 304 Not Modified: the cached copy is current
                 fetched = {**entry, "checked_at": _now()}
             else:
                 _check_content(part, download, url)
                 os.replace(part, target)
-                fetched = {"url": download.url, "fetched_from": url, "sha256": sha256_of(target),
-                           "retrieved_at": _now(), **got}
+                fetched = {"url": public_url(download.url), "fetched_from": public_url(url),
+                           "sha256": sha256_of(target), "retrieved_at": _now(), **got}
             break
         except BadContent as err:
-            last_error = err
+            last_error = SourceError(name, redact(err.detail, secrets))
             break  # the server answered, with the wrong thing: retrying will not help; keep the cached copy
         except urllib.error.HTTPError as err:
             last_error = err
@@ -110,7 +143,8 @@ def fetch(
         if attempt < retries:
             time.sleep(backoff * (2**attempt))
     if fetched is None:
-        raise SourceError(name, f"download failed from {url} after {attempt + 1} attempt(s): {last_error}")
+        raise SourceError(name, redact(f"download failed from {public_url(url)} after {attempt + 1} attempt(s): "
+                                       f"{last_error}", secrets))
     entry = fetched
     manifest[name] = entry
     _save_manifest(folder, manifest)
@@ -126,6 +160,7 @@ class BadContent(SourceError):
 def _check_content(part: Path, download: Download, url: str) -> None:
     from etl.readers import looks_like_html, sniff
 
+    url = public_url(url)
     if download.unzip and not zipfile.is_zipfile(part):
         kind = "an HTML page" if looks_like_html(sniff(part)) else "not a zip archive"
         raise BadContent(download.name, f"{url} served {kind} instead of the expected zip; previous copy kept")
@@ -137,9 +172,14 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _get(url: str, headers: dict, part: Path, timeout: float) -> dict | None:
-    """One GET into ``part``; None on 304. Raises on a short body (interrupted transfer)."""
+def _get(url: str, headers: dict, part: Path, timeout: float, token: str | None = None) -> dict | None:
+    """One GET into ``part``; None on 304. Raises on a short body (interrupted transfer).
+
+    The token goes in an *unredirected* header: a redirect to another host never receives it.
+    """
     request = urllib.request.Request(url, headers=headers)
+    if token:
+        request.add_unredirected_header("Authorization", f"Bearer {token}")
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
@@ -156,6 +196,19 @@ def _get(url: str, headers: dict, part: Path, timeout: float) -> dict | None:
     return {"size": size, "etag": etag, "last_modified": modified}
 
 
+def check_archive(zf: zipfile.ZipFile, archive: Path) -> None:
+    """Refuse a zip bomb before anything (us or GDAL reading a zip) inflates it."""
+    total = 0
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > MAX_UNZIPPED_BYTES or (ratio > MAX_RATIO and info.file_size > 50 * 1024**2):
+            raise SourceError(archive, f"refusing to extract {info.filename}: {info.file_size} bytes "
+                                       f"(ratio {ratio:.0f}:1) looks like a zip bomb")
+
+
 def safe_unzip(archive: Path, folder: Path) -> list[Path]:
     """Extract members flat into ``folder``: no path traversal, no zip bombs, no surprises."""
     try:
@@ -164,15 +217,7 @@ def safe_unzip(archive: Path, folder: Path) -> list[Path]:
         raise SourceError(archive, "not a valid zip archive (truncated download or an error page?)") from None
     out: list[Path] = []
     with zf:
-        total = 0
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if total > MAX_UNZIPPED_BYTES or (ratio > MAX_RATIO and info.file_size > 50 * 1024**2):
-                raise SourceError(archive, f"refusing to extract {info.filename}: {info.file_size} bytes "
-                                           f"(ratio {ratio:.0f}:1) looks like a zip bomb")
+        check_archive(zf, archive)
         for info in zf.infolist():
             if info.is_dir():
                 continue

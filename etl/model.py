@@ -55,6 +55,9 @@ class Download:
     url: str
     name: str
     unzip: bool = False  # extract the archive's members next to it (zip-bomb guarded)
+    # a publisher that needs a login (e.g. ACLED): the NAME of the environment variable holding the access token,
+    # sent as "Authorization: Bearer …"; the token itself is never written to disk, logs, manifests or exports
+    token_env: str = ""
 
 
 @dataclass(frozen=True)

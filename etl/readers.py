@@ -6,6 +6,7 @@ import csv
 import difflib
 import io
 import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -58,6 +59,9 @@ def check_not_html_or_empty(path: Path, head: str | None = None) -> str:
     head = sniff(path) if head is None else head
     if looks_like_html(head):
         raise SourceError(path, "this is an HTML page, not data — the publisher probably served an error or login page")
+    if head == "<zip>" and not zipfile.is_zipfile(path):  # .zip and .xlsx: the directory sits at the very end
+        raise SourceError(path, "a truncated or damaged zip/Excel file (its directory at the end is missing) — was "
+                                "the download interrupted?")
     return head
 
 
@@ -93,6 +97,9 @@ def read_delimited(
     crash or a silently nulled cell. ``hxl`` skips the HDX hashtag row under the header.
     """
     head = check_not_html_or_empty(path).lstrip("\ufeff")
+    if "\x00" in head[:4096]:
+        raise SourceError(path, "NUL bytes in the text: UTF-16 or a binary file, not a UTF-8 CSV — re-save it as "
+                                "CSV UTF-8", row=head[: head.index("\x00")].count("\n") + 1)
     first = head.split("\n", 1)[0].rstrip("\r")
     sep = separator or guess_delimiter(first)
     if separator and separator not in first and len(first) > 0:
@@ -122,23 +129,43 @@ def read_delimited(
     offset = 3 if hxl else 2
     df = df.with_row_index(ROW, offset=offset).with_columns(pl.col(ROW).cast(pl.Int64))
     require_columns(df, required, path)
+    _check_cell_sizes(df, path)
     return df
+
+
+MAX_CELL_BYTES = 1_000_000  # no real dataset has a cell near this; a longer one is a runaway quote or a broken export
+
+
+def _check_cell_sizes(df: pl.DataFrame, path: Path) -> None:
+    """A megabyte-long cell is damage (an unclosed quote, binary junk), not data: name its row and column."""
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    if not text or df.height == 0:
+        return
+    longest = df.select(pl.col(text).str.len_bytes().max()).row(0, named=True)  # offsets only: cheap at any size
+    for col in text:
+        if (longest[col] or 0) > MAX_CELL_BYTES:
+            row = df.filter(pl.col(col).str.len_bytes() > MAX_CELL_BYTES)[ROW][0]
+            raise SourceError(path, f"a value of {longest[col]:,} bytes (limit {MAX_CELL_BYTES:,}) — an unclosed "
+                                    "quote or a damaged export?", row=row, column=col)
 
 
 def _first_ragged_row(text: str, sep: str) -> tuple[int | None, str]:
     """Find the record whose field count differs from the header's, for a message a person can act on."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
     try:
         width = len(next(reader))
     except (StopIteration, csv.Error):
         return None, ""
+    number = 1
     try:
         for number, record in enumerate(reader, start=2):
             if len(record) > width:
                 return number, (f"{len(record)} fields where the header has {width} — an unquoted "
                                 f"{sep!r} in a value, or the wrong delimiter?")
     except csv.Error as err:
-        return reader.line_num, f"malformed CSV: {err}"
+        if "unexpected end of data" in str(err):  # the record after the last good one opened a quote
+            return number + 1, "a quote (\") opened in this record is never closed, so it swallows the rest of the file"
+        return number + 1, f"malformed CSV: {err}"
     return None, ""
 
 
@@ -154,6 +181,7 @@ def require_columns(df: pl.DataFrame, required: Iterable[str], path: Path) -> No
 
 
 _NUMERIC_JUNK = re.compile(r"[\s,_]")
+MAX_INTEGER = 2**53  # the largest integer a double holds exactly; counts beyond it are corrupt
 
 
 def parse_numbers(
@@ -191,6 +219,10 @@ def parse_numbers(
         if integer:
             bad = bad | (num.is_not_null() & (num != num.round(0)))
         checks.append((bad, pl.format(f"column '{col}': '{{}}' is not a{kind}", text)))
+        # "1e400" parses to inf, 1e23 overflows a 64-bit integer: absurd, never a value to load
+        huge = num.is_infinite() | (num.abs() > MAX_INTEGER if integer else pl.lit(False))
+        checks.append((huge.fill_null(False), pl.format(f"column '{col}': '{{}}' is too large to be a real value",
+                                                        text)))
         if required:
             checks.append((blank, pl.lit(f"column '{col}': value is missing")))
         if minimum is not None:
@@ -202,7 +234,8 @@ def parse_numbers(
     masks = parsed.select(*(m.alias(f"__bad{k}") for k, (m, _) in enumerate(checks)))
     any_bad = masks.select(pl.any_horizontal(pl.all())).to_series()
     values = parsed.select(
-        *((pl.col(f"__num_{c}").cast(pl.Int64) if integer else pl.col(f"__num_{c}")).alias(c) for c in columns)
+        *((pl.col(f"__num_{c}").cast(pl.Int64, strict=False) if integer else pl.col(f"__num_{c}")).alias(c)
+          for c in columns)  # not strict: rows too large for Int64 are rejected above and filtered out below
     )
     if any_bad.any():  # only the (rare) bad rows get a reason; the first failing check names it
         bad_rows = pl.concat([df.filter(any_bad), masks.filter(any_bad)], how="horizontal")

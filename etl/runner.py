@@ -6,6 +6,7 @@ kept (stale), everything else is refreshed, and the exit code says something wen
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from rich.table import Table
 from etl.countries import Countries
 from etl.download import fetch, file_meta, mirrors_from_env
 from etl.model import Context, FileResult, Source, SourceError
-from etl.readers import sniff
+from etl.readers import check_not_html_or_empty, sniff
 from etl.sources import all_sources
 from etl.warehouse import SourceRun, all_schemas, build_and_publish, check_keys
 
@@ -74,6 +75,13 @@ def assign_files(files: list[Path], sources: list[Source]) -> tuple[dict[str, li
                 break
         else:
             unrecognised.append(path)
+    # A source that recognised nothing gets the unrecognised files of its own folder: reading them then says what
+    # is wrong (a renamed column, an HTML page, an empty or truncated download) instead of a silent "no input".
+    for source in sources:
+        mine = [p for p in unrecognised if source.folder in p.parent.parts]
+        if not assigned[source.id] and mine:
+            assigned[source.id] = mine
+            unrecognised = [p for p in unrecognised if p not in mine]
     return assigned, unrecognised
 
 
@@ -83,11 +91,15 @@ def run_source(source: Source, files: list[Path], ctx: Context, progress: Progre
     task = progress.add_task(source.id, total=max(len(files), 1)) if progress else None
     results: list[FileResult] = []
     try:
-        if not files:
+        if not files and getattr(source, "optional_input", False):
+            run.message = "no file (optional: nothing to load)"  # e.g. no analyst evidence yet: not a failure
+        elif not files:
             run.status, run.message = "no input", "no file of this dataset was found"
         for path in files:
             if progress is not None and task is not None:
                 progress.update(task, description=f"{source.id}: {path.name}")
+            if not getattr(source, "optional_input", False):  # hand-edited files: the source rejects per file
+                check_not_html_or_empty(path)  # the two classic broken downloads, the same clear way for every source
             results.append(source.read_file(path, ctx))
             run.file_meta[path.name] = file_meta(path)
             if progress is not None and task is not None:
@@ -129,7 +141,8 @@ def update(
         unknown = sorted(set(only) - known)
         if unknown:
             raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    selected = [s for s in sources if not only or s.id in only]
+    # sources bundled with the code (the UN Framework factors) are reference data: reloaded on every update
+    selected = [s for s in sources if not only or s.id in only or getattr(s, "bundled", ())]
     ctx = Context(Countries())
     download_errors: dict[str, str] = {}
     if from_dir is None:
@@ -145,6 +158,10 @@ def update(
     else:
         folders = [Path(from_dir), curated_dir]
     files = candidate_files(folders)
+    if evidence_dir := os.environ.get("R2P_EVIDENCE"):  # an analysts' evidence folder replaces data/curated/evidence
+        default = (Path(curated_dir) / "evidence").resolve()
+        files = [p for p in files if default not in p.resolve().parents] + candidate_files([Path(evidence_dir)])
+    files = list(dict.fromkeys([*files, *(p for s in sources for p in getattr(s, "bundled", ()))]))
     assigned, unrecognised = assign_files(files, sources)
     runs: list[SourceRun] = []
     with Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -41,6 +41,15 @@ CORE: dict[str, dict[str, pl.DataType]] = {
     "boundaries": {
         "iso3": S, "name": S, "resolution": S, "geometry_wkb": pl.Binary, "source_id": S,
     },
+    # derived after all sources are loaded (etl/derive/, rules in etl/reference/risk_factor_rules.csv)
+    "risk_factor_proxies": {
+        "iso3": S, "factor": I, "indicator_id": S, "year": I, "value": F, "world_percentile": F, "baseline": F,
+        "trend_pct": F, "signal": S, "rule": S, "newest_year": I, "source_id": S, "file_name": S, "row_number": I,
+    },
+    "risk_factor_status": {
+        "iso3": S, "factor": I, "status": S, "reason": S, "driver_indicator": S, "n_proxies": I, "n_stale": I,
+        "n_evidence": I, "n_commitments": I, "latest_year": I,
+    },
 }
 
 INDICATORS = {
@@ -61,6 +70,34 @@ KEYS: dict[str, tuple[str, ...]] = {
     "events": ("source", "event_id"),
     "indicator_values": ("iso3", "year", "indicator_id"),
     "m49_regions": ("iso3",),
+    "risk_factors": ("factor",),
+    "commitment_status": ("iso3", "commitment"),
+    "risk_factor_proxies": ("iso3", "factor", "indicator_id"),
+    "risk_factor_status": ("iso3", "factor"),
+}
+
+# Derived tables: computed from the published ``events`` during the build (never by a source), so they always
+# agree with it. ``event_cells`` pre-aggregates events into 0.5° cells per country, year, violence type and
+# release (the dashboard's event maps and counts); ``event_country_year`` holds the yearly totals per country and
+# violence type. The dashboard reads them instead of millions of event rows.
+DERIVED: dict[str, tuple[dict[str, pl.DataType], str]] = {
+    "event_cells": (
+        {"iso3": S, "year": I, "violence_type": S, "source_version": S, "latitude": F, "longitude": F, "events": I,
+         "deaths": I, "deaths_best": I, "deaths_low": I, "deaths_high": I, "deaths_civilians": I},
+        "SELECT iso3, year, violence_type, source_version, floor(latitude * 2) / 2 + 0.25 AS latitude, "
+        "floor(longitude * 2) / 2 + 0.25 AS longitude, count(*) AS events, sum(coalesce(deaths_best, 0)) AS deaths, "
+        "sum(deaths_best) AS deaths_best, sum(deaths_low) AS deaths_low, sum(deaths_high) AS deaths_high, "
+        "sum(deaths_civilians) AS deaths_civilians FROM events GROUP BY ALL "
+        "ORDER BY iso3, year, violence_type, source_version, latitude, longitude",
+    ),
+    "event_country_year": (
+        {"iso3": S, "year": I, "violence_type": S, "events": I, "deaths_best": I, "deaths_low": I, "deaths_high": I,
+         "deaths_civilians": I, "versions": S},
+        "SELECT iso3, year, violence_type, count(*) AS events, sum(deaths_best) AS deaths_best, "
+        "sum(deaths_low) AS deaths_low, sum(deaths_high) AS deaths_high, sum(deaths_civilians) AS deaths_civilians, "
+        "string_agg(DISTINCT source_version, ', ' ORDER BY source_version) AS versions FROM events GROUP BY ALL "
+        "ORDER BY iso3, year, violence_type",
+    ),
 }
 
 _DUCK = {

@@ -14,8 +14,9 @@ import duckdb
 import polars as pl
 
 from etl.countries import Countries
+from etl.derive import derive
 from etl.model import FileResult, Source
-from etl.schema import CORE, INDICATORS, KEYS, REJECTS, SOURCES, conform, ddl
+from etl.schema import CORE, DERIVED, INDICATORS, KEYS, REJECTS, SOURCES, conform, ddl
 
 
 class PublishError(Exception):
@@ -179,6 +180,8 @@ def build_and_publish(db: Path, runs: list[SourceRun], countries: Countries) -> 
         _insert(con, "indicators", indicator_catalog(sources))
         regions = con.sql("SELECT * FROM m49_regions").pl()
         _insert_countries(con, countries, regions)
+        _derive(con, schemas)
+        derive(con)  # risk-factor ratings and evidence staleness (etl/derive/), from the rows loaded or carried over
         _validate(con, schemas)
         con.execute("CHECKPOINT")
     except Exception:
@@ -220,6 +223,14 @@ def _carry_over(con: duckdb.DuckDBPyConnection, run: SourceRun, schemas: dict, p
         if had_previous:
             run.message += " — previous data kept (stale)"
         _insert(con, "sources", _failure_row(run))
+
+
+def _derive(con: duckdb.DuckDBPyConnection, schemas: dict[str, dict]) -> None:
+    """Derived tables (schema.DERIVED) from the final published rows, carried-over ones included."""
+    for table, (schema, select) in DERIVED.items():
+        con.execute(ddl(table, schema))
+        if "events" in schemas:
+            con.execute(f'INSERT INTO "{table}" {select}')
 
 
 def _insert_countries(con: duckdb.DuckDBPyConnection, countries: Countries, regions: pl.DataFrame) -> None:

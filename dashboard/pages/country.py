@@ -10,8 +10,9 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import data, figures, ids, narratives, params
+from dashboard import board, data, figures, ids, narratives, params, risk
 from dashboard.components import details, disclaimer, graph, guarded, md_table, notices, source_list, table, url_sync
+from dashboard.export.links import pack_buttons
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -74,11 +75,16 @@ def layout(iso3: str = "", **kwargs: Any) -> html.Div:
     src_ids: list[str] = []
     body = [
         header(code, info, src_ids),
+        pack_buttons(code),
         notices(notes, id="co-notice"),
         html.H2("Key figures", className="h5 mt-3"),
         key_figures(code, src_ids),
         html.H2("What the data says", className="h5 mt-3"),
         html.P(what_the_data_says(code, info["name"]), id="co-summary"),
+        html.H2("Risk factors (UN Framework of Analysis)", className="h5 mt-3", id="risk-factors"),
+        board.risk_factor_board(code, src_ids),
+        html.H2("Pillar I commitments", className="h5 mt-3"),
+        board.pillar_one(code, src_ids),
         html.H2("Trends", className="h5 mt-3"),
         *trends(code, info["name"], src_ids),
         html.H2("Events (UCDP GED)", className="h5 mt-3"),
@@ -141,9 +147,23 @@ def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
         html.H1(f"{info['name']}", className="h2 mb-0", id="co-name"),
         html.P(f"{code} · {region}", className="text-muted mb-1"),
         html.Div(badge, className="mb-1"),
+        _watchlist_badges(hist),
         history,
+        board.risk_timeline(code, info["name"]),
         html.Div(ewp_block, className="small"),
     ], className="border-bottom pb-2")
+
+
+def _watchlist_badges(hist: pl.DataFrame) -> html.Div | None:
+    """An organisation's own watchlist levels next to the Global Centre's (same shape, own list id)."""
+    own = hist.filter(pl.col("list_id") != risk.GCR2P)
+    if own.height == 0:
+        return None
+    latest = own.group_by("list_id", maintain_order=True).first()
+    return html.Div([html.Span([
+        dbc.Badge(r["risk_level"], color=RISK_BADGE.get(r["risk_level"], "secondary"), className="me-1"),
+        html.Span(f"{risk.list_label(r['list_id'])}, as of {r['as_of']}", className="small me-3"),
+    ], **{"data-list": r["list_id"]}) for r in latest.iter_rows(named=True)], id="co-watchlists", className="mb-1")
 
 
 def _source_of(indicator_id: str) -> str | None:
@@ -166,6 +186,7 @@ CARD_INDICATORS = (
 )
 
 
+@data.cached  # used twice per page (cards and summary); callers only read it
 def latest_values(code: str) -> dict[str, dict[str, Any]]:
     """indicator_id → {year, value, low, high} at the latest year with a value (for cards and the summary)."""
     wanted = tuple(i for i, _ in CARD_INDICATORS) + tuple(f"{i}_{s}" for i in data.DEATH_INDICATORS.values()
@@ -221,8 +242,8 @@ def _civilian_deaths(code: str, year: int | None) -> dict[str, Any] | None:
     if year is None or tot.filter(pl.col("year") == year).height == 0:
         year = int(tot["year"].max())
     sub = tot.filter(pl.col("year") == year)
-    return {"year": year, "value": sub["deaths_civilians"].sum(), "versions": ", ".join(
-        sorted({v for v in sub["versions"].to_list() if v}))}
+    versions = {v.strip() for vs in sub["versions"].to_list() if vs for v in vs.split(",") if v.strip()}
+    return {"year": year, "value": sub["deaths_civilians"].sum(), "versions": ", ".join(sorted(versions))}
 
 
 def _card(ind: str, label: str, value: str, unit: str, year: int, source: str, extra: str) -> dbc.Card:
@@ -443,6 +464,11 @@ def narrative_section(code: str) -> html.Div:
         ], id="co-narrative")
     parts: list[Any] = [html.P(f"By {nar.author or 'unknown author'}, {nar.date or 'undated'}.",
                                className="small text-muted")]
+    stale = risk.narrative_staleness(code, nar.date) if nar.date else []
+    if stale:
+        parts.append(html.Div([dbc.Badge("possibly out of date", color="warning", text_color="dark",
+                                         className="me-2"), "; ".join(stale)], className="small mb-1",
+                              id="co-narrative-stale"))
     if nar.problems:
         parts.append(notices([f"Narrative file: {p}" for p in nar.problems]))
     for sec in narratives.SECTIONS:

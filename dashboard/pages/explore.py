@@ -13,8 +13,8 @@ import polars as pl
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import data, figures, ids, params
+from dashboard import risk as riskdata
 from dashboard.components import details, graph, guarded, md_table, notices, url_sync
-from dashboard.pages.overview import FACTORS
 
 dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
 
@@ -36,7 +36,8 @@ def spec() -> list[params.Param]:
     return [
         params.Param("region", "", params.as_choice(list(regions))),
         params.Param("subregion", "", params.as_choice([s for v in regions.values() for s in v])),
-        params.Param("factor", None, params.as_int(choices=data.risk_factors_available())),
+        params.Param("factor", None, params.as_int(choices=riskdata.factor_numbers())),
+        params.Param("status", [], params.as_choice(riskdata.STATUSES), multi=True),
         params.Param("indicators", list(dict.fromkeys(default_inds)), params.as_choice(data.indicator_ids()),
                      multi=True),
         params.Param("from", max(lo, hi - 10), params.as_int(lo, hi)),
@@ -92,9 +93,12 @@ def layout(**kwargs: Any) -> html.Div:
                  dcc.Dropdown(id=ids.EX_SUBREGION, options=[s for x in regions.values() for s in x],
                               value=v["subregion"] or None, placeholder="All")], md=3),
         dbc.Col([dbc.Label("Risk factor", html_for=ids.EX_FACTOR),
-                 dcc.Dropdown(id=ids.EX_FACTOR, options=[{"label": f"{n}. {FACTORS.get(n, '')}", "value": n}
-                                                         for n in data.risk_factors_available()],
+                 dcc.Dropdown(id=ids.EX_FACTOR, options=[{"label": riskdata.factor_label(n), "value": n}
+                                                         for n in riskdata.factor_numbers()],
                               value=v["factor"], placeholder="All factors")], md=3),
+        dbc.Col([dbc.Label("Only countries where the factor is", html_for=ids.EX_STATUS),
+                 dcc.Dropdown(id=ids.EX_STATUS, options=list(riskdata.STATUSES), value=v["status"], multi=True,
+                              placeholder="any status")], md=3),
         dbc.Col([dbc.Label("R2P risk level (latest)", html_for=ids.EX_RISK),
                  dcc.Dropdown(id=ids.EX_RISK, options=list(data.RISK_LEVELS), value=v["risk"], multi=True,
                               placeholder="Any (listed or not)")], md=3),
@@ -115,8 +119,11 @@ def layout(**kwargs: Any) -> html.Div:
         dbc.Col([dbc.Label("Scatter y", html_for=ids.EX_Y),
                  dcc.Dropdown(id=ids.EX_Y, options=ind_all, value=v["y"], placeholder="Second indicator")], md=3),
     ], className="g-2 mb-2")
+    if v["status"] and v["factor"] is None:
+        notes.append("The status filter needs a risk factor; ignored.")
+        v["status"] = []
     out = build(v["region"], v["subregion"], v["factor"], v["indicators"], v["from"], v["to"], v["violence"],
-                v["risk"], v["countries"], v["x"], v["y"])
+                v["risk"], v["countries"], v["x"], v["y"], v["status"])
     return html.Div([
         html.H1("Explore", className="h3"),
         notices(notes, id=ids.EX_NOTICE),
@@ -139,8 +146,13 @@ def layout(**kwargs: Any) -> html.Div:
     ])
 
 
-def countries_in(region: str, subregion: str, risk: list[str]) -> tuple[str, ...]:
+def countries_in(region: str, subregion: str, risk: list[str], factor: int | None = None,
+                 status: list[str] | tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Countries passing the region, R2P-level and risk-factor-status filters."""
     df = data.countries()
+    only = riskdata.countries_with(factor, status)
+    if only is not None:
+        df = df.filter(pl.col("iso3").is_in(sorted(only)))
     if region:
         df = df.filter(pl.col("m49_region") == region)
     if subregion:
@@ -152,10 +164,10 @@ def countries_in(region: str, subregion: str, risk: list[str]) -> tuple[str, ...
 
 
 def filtered(region: str, subregion: str, indicators: list[str], y0: int, y1: int,
-             risk: list[str]) -> pl.DataFrame:
+             risk: list[str], factor: int | None = None, status: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
     """The wide table the grid shows and the CSV contains: one row per country-year, one column per indicator."""
     inds = tuple(i for i in indicators if i in data.indicator_ids())
-    iso3s = countries_in(region, subregion, risk)
+    iso3s = countries_in(region, subregion, risk, factor, status)
     if not inds or not iso3s:
         return pl.DataFrame(schema={"iso3": pl.String, "name": pl.String, "m49_region": pl.String,
                                     "m49_subregion": pl.String, "year": pl.Int64})
@@ -170,12 +182,13 @@ def filtered(region: str, subregion: str, indicators: list[str], y0: int, y1: in
 
 
 def build(region: str, subregion: str, factor: int | None, indicators: list[str], y0: int, y1: int,
-          violence: list[str], risk: list[str], chosen: list[str], x: str | None, y: str | None) -> tuple:
+          violence: list[str], risk: list[str], chosen: list[str], x: str | None, y: str | None,
+          status: list[str] | tuple[str, ...] = ()) -> tuple:
     indicators = [i for i in (indicators or []) if i in data.indicator_ids()][:MAX_INDICATORS]
-    wide = filtered(region, subregion, indicators, y0, y1, risk)
-    qs = params.encode({"region": region, "subregion": subregion, "factor": factor, "indicators": indicators,
-                        "from": y0, "to": y1, "violence": violence, "risk": risk, "countries": chosen,
-                        "x": x, "y": y})
+    wide = filtered(region, subregion, indicators, y0, y1, risk, factor, status)
+    qs = params.encode({"region": region, "subregion": subregion, "factor": factor, "status": list(status),
+                        "indicators": indicators, "from": y0, "to": y1, "violence": violence, "risk": risk,
+                        "countries": chosen, "x": x, "y": y})
     # comparison time series: chosen countries (or the top 5 by the first indicator's latest value)
     series_div: Any
     if indicators and wide.height:
@@ -202,7 +215,7 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
     xi = x or (indicators[0] if indicators else None)
     yi = y or (indicators[1] if len(indicators) > 1 else None)
     if xi and yi and xi in data.indicator_ids() and yi in data.indicator_ids():
-        iso3s = countries_in(region, subregion, risk)
+        iso3s = countries_in(region, subregion, risk, factor, status)
         long = data.panel(tuple(dict.fromkeys((xi, yi))), iso3s, int(y0), int(y1)) if iso3s else pl.DataFrame()
         if long.height:
             latest = long.sort("year").group_by("iso3", "indicator_id").last()
@@ -250,16 +263,17 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
 STATE = [Input(ids.EX_REGION, "value"), Input(ids.EX_SUBREGION, "value"), Input(ids.EX_FACTOR, "value"),
          Input(ids.EX_INDICATORS, "value"), Input(ids.EX_YEARS, "value"), Input(ids.EX_VIOLENCE, "value"),
          Input(ids.EX_RISK, "value"), Input(ids.EX_COUNTRIES, "value"), Input(ids.EX_X, "value"),
-         Input(ids.EX_Y, "value")]
+         Input(ids.EX_Y, "value"), Input(ids.EX_STATUS, "value")]
 
 
 def _clean(region: Any, sub: Any, factor: Any, inds: Any, years: Any, violence: Any, risk: Any, chosen: Any,
-           x: Any, y: Any) -> tuple:
+           x: Any, y: Any, status: Any = None) -> tuple:
     """Validate callback inputs the same way as URL parameters (a browser can send anything)."""
     regions = data.regions()
     region = region if region in regions else ""
     sub = sub if sub in [s for v in regions.values() for s in v] else ""
-    factor = factor if factor in data.risk_factors_available() else None
+    factor = factor if factor in riskdata.factor_numbers() else None
+    status = [s for s in status if s in riskdata.STATUSES] if isinstance(status, list) and factor else []
     known = set(data.indicator_ids())
     inds = [i for i in (inds or []) if i in known][:MAX_INDICATORS]
     lo, hi = data.year_bounds()
@@ -273,7 +287,7 @@ def _clean(region: Any, sub: Any, factor: Any, inds: Any, years: Any, violence: 
     chosen = [c for c in (chosen or []) if c in names][:MAX_COUNTRIES]
     x = x if x in known else None
     y = y if y in known else None
-    return region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y
+    return region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status
 
 
 @callback(Output(ids.EX_INDICATORS, "options"), Input(ids.EX_FACTOR, "value"), Input(ids.EX_VIOLENCE, "value"),
@@ -295,10 +309,10 @@ def on_region(region: str | None) -> list:
     Output(ids.EX_QUERY, "data"), *STATE, prevent_initial_call=True,
 )
 def update(*args: Any) -> tuple:
-    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y = _clean(*args)
+    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status = _clean(*args)
     if sub and region and sub not in data.regions().get(region, []):
         sub = ""
-    series, scatter, grid, count, qs = build(region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y)
+    series, scatter, grid, count, qs = build(region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status)
     return series, scatter, grid["rows"], grid["cols"], grid["csv"], count, qs
 
 
@@ -309,9 +323,9 @@ def export_grid(n: int | None) -> bool:
 
 
 def csv_text(region: str, subregion: str, indicators: list[str], y0: int, y1: int, risk: list[str],
-             query: str) -> str:
+             query: str, factor: int | None = None, status: list[str] | tuple[str, ...] = ()) -> str:
     """The filtered table as CSV, preceded by '#' attribution lines (sources, licence, filter, date)."""
-    wide = filtered(region, subregion, indicators, y0, y1, risk)
+    wide = filtered(region, subregion, indicators, y0, y1, risk, factor, status)
     buf = io.StringIO()
     wide.write_csv(buf)
     return "\n".join(attribution_lines(indicators, bool(risk), query)) + "\n" + buf.getvalue()
@@ -336,13 +350,14 @@ def attribution_lines(indicators: list[str], with_risk: bool, query: str) -> lis
           State(ids.EX_REGION, "value"), State(ids.EX_SUBREGION, "value"), State(ids.EX_FACTOR, "value"),
           State(ids.EX_INDICATORS, "value"), State(ids.EX_YEARS, "value"), State(ids.EX_VIOLENCE, "value"),
           State(ids.EX_RISK, "value"), State(ids.EX_COUNTRIES, "value"), State(ids.EX_X, "value"),
-          State(ids.EX_Y, "value"), State(ids.EX_QUERY, "data"), prevent_initial_call=True)
+          State(ids.EX_Y, "value"), State(ids.EX_STATUS, "value"), State(ids.EX_QUERY, "data"),
+          prevent_initial_call=True)
 def download(n: int | None, *args: Any) -> Any:
     if not n:
         return no_update
-    region, sub, _factor, inds, y0, y1, _violence, risk, _chosen, _x, _y = _clean(*args[:-1])
+    region, sub, factor, inds, y0, y1, _violence, risk, _chosen, _x, _y, status = _clean(*args[:-1])
     query = args[-1] if isinstance(args[-1], str) else ""
-    text = csv_text(region, sub, inds, y0, y1, risk, query)
+    text = csv_text(region, sub, inds, y0, y1, risk, query, factor, status)
     return {"content": text, "filename": f"r2p-explore-{y0}-{y1}.csv", "type": "text/csv", "base64": False}
 
 

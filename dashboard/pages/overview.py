@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import data, figures, ids, params
+from dashboard import data, figures, ids, params, risk
 from dashboard.components import disclaimer, graph, guarded, md_table, notices, source_list, url_sync
 
 dash.register_page(__name__, path="/", title="R2P risk overview", name="Overview", order=0)
@@ -17,36 +17,31 @@ dash.register_page(__name__, path="/", title="R2P risk overview", name="Overview
 ALL = ""
 
 
-def _factor_label(n: int) -> str:
-    return f"{n}. {FACTORS.get(n, 'Risk factor')}"
-
-
-FACTORS = {
-    1: "Armed conflict or instability", 2: "Record of serious violations", 3: "Weakness of State structures",
-    4: "Motives or incentives", 5: "Capacity to commit atrocity crimes", 6: "Absence of mitigating factors",
-    7: "Enabling circumstances", 8: "Triggering factors", 9: "Intergroup tensions / discrimination",
-    10: "Signs of intent to destroy a group", 11: "Widespread or systematic attack on civilians",
-    12: "Signs of a plan or policy to attack civilians", 13: "Threats to persons protected under IHL",
-    14: "Threats to humanitarian or peacekeeping operations",
-}
+FACTOR_MODE = "risk_factor_status"  # pseudo-indicator: colour the map by the chosen factor's status
 
 
 def indicator_options(factor: int | None) -> list[dict[str, str]]:
     cat = data.indicators()
     allowed = set(data.indicators_for_factor(factor))
-    opts = [{"label": "R2P Monitor risk level", "value": data.RISK_LEVEL_MODE}] if data.risk_level_years() else []
+    opts = [{"label": "Risk level (R2P Monitor or a watchlist)", "value": data.RISK_LEVEL_MODE}] \
+        if risk.lists() else []
+    if factor is not None and risk.statuses(factor).height:
+        opts.insert(0, {"label": f"Status of risk factor {factor}", "value": FACTOR_MODE})
     for r in cat.iter_rows(named=True):
         if r["indicator_id"] in allowed:
             opts.append({"label": f"{r['label']} ({r['unit']})", "value": r["indicator_id"]})
     return opts
 
 
-def years_for(indicator: str) -> list[int]:
-    return data.risk_level_years() if indicator == data.RISK_LEVEL_MODE else data.indicator_years(indicator)
+def years_for(indicator: str, list_id: str = risk.GCR2P) -> list[int]:
+    """Years offered for a map mode (factor statuses are current, so they have none)."""
+    if indicator == FACTOR_MODE:
+        return []
+    return risk.list_years(list_id) if indicator == data.RISK_LEVEL_MODE else data.indicator_years(indicator)
 
 
 def spec() -> list[params.Param]:
-    ind_ids = [*data.indicator_ids(), data.RISK_LEVEL_MODE]
+    ind_ids = [*data.indicator_ids(), data.RISK_LEVEL_MODE, FACTOR_MODE]
     regions = data.regions()
     subs = [s for v in regions.values() for s in v]
     return [
@@ -54,20 +49,30 @@ def spec() -> list[params.Param]:
         params.Param("year", None, params.as_int(1900, 2100)),
         params.Param("region", ALL, params.as_choice(list(regions))),
         params.Param("subregion", ALL, params.as_choice(subs)),
-        params.Param("factor", None, params.as_int(choices=data.risk_factors_available())),
+        params.Param("factor", None, params.as_int(choices=risk.factor_numbers())),
+        params.Param("status", [], params.as_choice(risk.STATUSES), multi=True),
+        params.Param("list", risk.GCR2P, params.as_choice(risk.lists() or [risk.GCR2P])),
     ]
 
 
 def resolve(values: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     """Cross-field validation: indicator within factor, year available for indicator, sub-region within region."""
     v = dict(values)
-    if v["factor"] is not None and v["indicator"] != data.RISK_LEVEL_MODE and \
+    if v["indicator"] == FACTOR_MODE and v["factor"] is None:
+        notes.append("Choose a risk factor to colour the map by its status; showing the default indicator.")
+        v["indicator"] = data.default_indicator()
+    if v["status"] and v["factor"] is None:
+        notes.append("The status filter needs a risk factor; ignored.")
+        v["status"] = []
+    if v["factor"] is not None and v["indicator"] not in (data.RISK_LEVEL_MODE, FACTOR_MODE) and \
             v["indicator"] not in data.indicators_for_factor(v["factor"]):
         allowed = data.indicators_for_factor(v["factor"])
+        fallback = allowed[0] if allowed else (FACTOR_MODE if risk.statuses(v["factor"]).height
+                                               else data.RISK_LEVEL_MODE)
         notes.append(f"Indicator '{v['indicator']}' is not mapped to risk factor {v['factor']}; showing "
-                     f"'{allowed[0] if allowed else 'risk level'}'.")
-        v["indicator"] = allowed[0] if allowed else data.RISK_LEVEL_MODE
-    years = years_for(v["indicator"])
+                     f"'{fallback}'.")
+        v["indicator"] = fallback
+    years = years_for(v["indicator"], v["list"])
     if v["year"] is not None and v["year"] not in years:
         notes.append(f"No values for {v['year']}; showing the latest year.")
         v["year"] = None
@@ -87,19 +92,27 @@ def layout(**kwargs: Any) -> html.Div:
     values, notes = params.parse(kwargs, spec())
     v = resolve(values, notes)
     regions = data.regions()
-    factor_opts = [{"label": _factor_label(n), "value": n} for n in data.risk_factors_available()]
+    factor_opts = [{"label": risk.factor_label(n), "value": n} for n in risk.factor_numbers()]
+    lists = risk.lists()
     sub_opts = [{"label": s, "value": s} for s in regions.get(v["region"], [])] if v["region"] else \
         [{"label": s, "value": s} for subs in regions.values() for s in subs]
     controls = dbc.Row([
         dbc.Col([dbc.Label("Risk factor (UN Framework)", html_for=ids.OV_FACTOR),
                  dcc.Dropdown(id=ids.OV_FACTOR, options=factor_opts, value=v["factor"], placeholder="All factors",
                               clearable=True)], md=3),
-        dbc.Col([dbc.Label("Indicator", html_for=ids.OV_INDICATOR),
+        dbc.Col([dbc.Label("Only countries where the factor is", html_for=ids.OV_STATUS),
+                 dcc.Dropdown(id=ids.OV_STATUS, options=list(risk.STATUSES), value=v["status"], multi=True,
+                              placeholder="any status")], md=2),
+        dbc.Col([dbc.Label("Map colour", html_for=ids.OV_INDICATOR),
                  dcc.Dropdown(id=ids.OV_INDICATOR, options=indicator_options(v["factor"]), value=v["indicator"],
                               clearable=False)], md=4),
+        dbc.Col([dbc.Label("Risk-level list", html_for=ids.OV_LIST),
+                 dcc.Dropdown(id=ids.OV_LIST, options=[{"label": risk.list_label(x), "value": x} for x in lists],
+                              value=v["list"], clearable=False)], md=2,
+                style={} if len(lists) > 1 else {"display": "none"}),
         dbc.Col([dbc.Label("Year", html_for=ids.OV_YEAR),
                  dcc.Dropdown(id=ids.OV_YEAR, options=[{"label": str(y), "value": y}
-                                                       for y in reversed(years_for(v["indicator"]))],
+                                                       for y in reversed(years_for(v["indicator"], v["list"]))],
                               value=v["year"], clearable=False)], md=1),
         dbc.Col([dbc.Label("Region (M49)", html_for=ids.OV_REGION),
                  dcc.Dropdown(id=ids.OV_REGION, options=[{"label": r, "value": r} for r in regions],
@@ -108,7 +121,8 @@ def layout(**kwargs: Any) -> html.Div:
                  dcc.Dropdown(id=ids.OV_SUBREGION, options=sub_opts, value=v["subregion"] or None,
                               placeholder="All")], md=2),
     ], className="g-2 mb-2")
-    fig, legend, tbl, _ = build(v["indicator"], v["year"], v["region"], v["subregion"])
+    fig, legend, tbl, _ = build(v["indicator"], v["year"], v["region"], v["subregion"], v["factor"], v["status"],
+                                v["list"])
     return html.Div([
         html.H1("Atrocity-risk overview", className="h3"),
         notices(notes, id=ids.OV_NOTICE),
@@ -124,28 +138,37 @@ def layout(**kwargs: Any) -> html.Div:
     ])
 
 
-def build(indicator: str, year: int | None, region: str, subregion: str) -> tuple[Any, Any, Any, str]:
+def build(indicator: str, year: int | None, region: str, subregion: str, factor: int | None = None,
+          status: list[str] | tuple[str, ...] = (), list_id: str = risk.GCR2P) -> tuple[Any, Any, Any, str]:
     """Figure, legend, ranked table and query string for one selection."""
-    qs = params.encode({"indicator": indicator, "year": year, "region": region, "subregion": subregion})
+    qs = params.encode({"indicator": indicator, "year": year, "region": region, "subregion": subregion,
+                        "factor": factor, "status": list(status), "list": "" if list_id == risk.GCR2P else list_id})
     scope = subregion or region or "World"
+    only = risk.countries_with(factor, status)
+    if only is not None:
+        scope += f" · factor {factor} {' / '.join(status)}"
     latest_levels = data.risk_levels_asof(year).select(
         "iso3", pl.format("{} ({})", "risk_level", pl.col("as_of").dt.strftime("%Y-%m")).alias("risk_level"))
+    if indicator == FACTOR_MODE and factor is not None:
+        return (*_factor_map(factor, region, subregion, only, scope), qs)
     if indicator == data.RISK_LEVEL_MODE:
-        df = data.risk_map_values(year) if year else pl.DataFrame()
-        df = _filter(df, region, subregion)
+        df = risk.levels_in_year(list_id, year) if year else pl.DataFrame()
+        df = _filter(df, region, subregion, only)
+        label = risk.list_label(list_id)
         src = data.source_lines(["r2p_monitor"])
-        title = f"R2P Monitor risk level, {year}"
-        fig = figures.risk_choropleth(df, title, f"{scope} · countries listed by the Global Centre for R2P in {year}",
-                                      "Global Centre for R2P, R2P Monitor", f"latest listing in {year}")
-        ranked = df.with_columns(pl.col("as_of").cast(pl.String)).sort(["risk_level", "name"])
+        title = f"{label}: risk level, {year}"
+        fig = figures.risk_choropleth(df, title, f"{scope} · countries listed in {year}", label,
+                                      f"latest listing in {year}")
+        ranked = df.with_columns(pl.col("as_of").cast(pl.String)).sort(["risk_level", "name"]) if df.height else df
         tbl = md_table(ranked, {"name": "Country", "risk_level": "Risk level", "as_of": "As of"},
-                       caption=f"Countries listed in {year}: {ranked.height}", links={"name": _href}, max_rows=250)
-        legend = html.Div([html.Strong("Legend: "), "colour = R2P Monitor risk level (Current Crisis, Imminent Risk, "
+                       caption=f"Countries listed in {year}: {ranked.height}", links={"name": _href}, max_rows=250) \
+            if df.height else html.P("No listings for this selection.")
+        legend = html.Div([html.Strong("Legend: "), f"colour = risk level on {label} (Current Crisis, Imminent Risk, "
                            f"Serious Concern); last listing in {year}.", source_list(src)], className="small")
         return fig, legend, tbl, qs
     info = data.indicator_info(indicator) or {"label": indicator, "unit": "", "source_title": "", "higher_is_worse":
                                               True, "source_id": "", "description": ""}
-    df = _filter(data.map_values(indicator, year) if year else pl.DataFrame(), region, subregion)
+    df = _filter(data.map_values(indicator, year) if year else pl.DataFrame(), region, subregion, only)
     df = df.join(latest_levels, on="iso3", how="left") if df.height else df
     src = info.get("source_title") or info.get("source_id") or ""
     title = f"{info['label']}, {year}"
@@ -175,14 +198,35 @@ def _href(row: dict) -> str:
     return f"/country/{row['iso3']}"
 
 
-def _filter(df: pl.DataFrame, region: str, subregion: str) -> pl.DataFrame:
+def _filter(df: pl.DataFrame, region: str, subregion: str, only: set[str] | None = None) -> pl.DataFrame:
     if df.height == 0:
         return df
     if region:
         df = df.filter(pl.col("m49_region") == region)
     if subregion:
         df = df.filter(pl.col("m49_subregion") == subregion)
+    if only is not None:
+        df = df.filter(pl.col("iso3").is_in(sorted(only)))
     return df
+
+
+def _factor_map(factor: int, region: str, subregion: str, only: set[str] | None, scope: str) -> tuple[Any, Any, Any]:
+    """Map and table of one risk factor's status across countries (the ETL's documented rules)."""
+    df = _filter(risk.statuses(factor).join(data.countries(), on="iso3", how="inner"), region, subregion, only)
+    label = risk.factor_label(factor)
+    fig = figures.status_choropleth(df, f"Risk factor {label}: status", scope, "derived from the proxies listed "
+                                    "on each country page (docs/methodology.md)", "latest data")
+    order = {s: i for i, s in enumerate(risk.STATUSES)}
+    ranked = df.with_columns(pl.col("status").replace_strict(order, default=9).alias("_o")).sort(["_o", "name"])
+    tbl = md_table(ranked, {"name": "Country", "status": "Status", "reason": "Why"},
+                   caption=f"{label}: {df.height} countries", links={"name": _href}, max_rows=250) \
+        if df.height else html.P("No country matches this selection.")
+    srcs = sorted({(data.indicator_info(i) or {}).get("source_id", "") for i in data.indicators_for_factor(factor)}
+                  - {""})
+    legend = html.Div([html.Strong("Legend: "), f"colour = status of risk factor {factor} (elevated / watch / low / "
+                       "no data), from documented rules on its proxy indicators; evidence-only factors never get a "
+                       "level.", source_list(data.source_lines(srcs))], className="small")
+    return fig, legend, tbl
 
 
 @callback(
@@ -193,20 +237,26 @@ def _filter(df: pl.DataFrame, region: str, subregion: str) -> pl.DataFrame:
     prevent_initial_call=True,
 )
 def on_factor(factor: int | None, indicator: str) -> tuple[list, Any]:
+    """A new factor narrows the map-colour choices; an indicator it does not cover gives way to its status."""
+    factor = factor if factor in risk.factor_numbers() else None
     opts = indicator_options(factor)
     values = [o["value"] for o in opts]
-    return opts, indicator if indicator in values else (values[1] if len(values) > 1 else values[0])
+    if indicator in values and not (indicator == FACTOR_MODE and factor is None):
+        return opts, indicator
+    preferred = [v for v in values if v not in (data.RISK_LEVEL_MODE,)]
+    return opts, (preferred or values or [data.RISK_LEVEL_MODE])[0]
 
 
 @callback(
     Output(ids.OV_YEAR, "options"),
     Output(ids.OV_YEAR, "value"),
     Input(ids.OV_INDICATOR, "value"),
+    Input(ids.OV_LIST, "value"),
     State(ids.OV_YEAR, "value"),
     prevent_initial_call=True,
 )
-def on_indicator(indicator: str, year: int | None) -> tuple[list, Any]:
-    years = years_for(indicator)
+def on_indicator(indicator: str, list_id: str | None, year: int | None) -> tuple[list, Any]:
+    years = years_for(indicator, list_id if list_id in risk.lists() else risk.GCR2P)
     return [{"label": str(y), "value": y} for y in reversed(years)], year if year in years else (years or [None])[-1]
 
 
@@ -232,15 +282,25 @@ def on_region(region: str | None, sub: str | None) -> tuple[list, Any]:
     Input(ids.OV_YEAR, "value"),
     Input(ids.OV_REGION, "value"),
     Input(ids.OV_SUBREGION, "value"),
+    Input(ids.OV_FACTOR, "value"),
+    Input(ids.OV_STATUS, "value"),
+    Input(ids.OV_LIST, "value"),
     prevent_initial_call=True,
 )
-def update(indicator: str, year: int | None, region: str | None, subregion: str | None) -> tuple:
-    if indicator not in [*data.indicator_ids(), data.RISK_LEVEL_MODE]:
+def update(indicator: str, year: int | None, region: str | None, subregion: str | None, factor: Any = None,
+           status: Any = None, list_id: Any = None) -> tuple:
+    if indicator not in [*data.indicator_ids(), data.RISK_LEVEL_MODE, FACTOR_MODE]:
         return no_update, no_update, no_update, no_update
-    years = years_for(indicator)
+    factor = factor if factor in risk.factor_numbers() else None
+    status = [s for s in (status or []) if s in risk.STATUSES] if isinstance(status, list) else []
+    list_id = list_id if list_id in risk.lists() else risk.GCR2P
+    if indicator == FACTOR_MODE and factor is None:
+        indicator = data.default_indicator() or data.RISK_LEVEL_MODE
+    years = years_for(indicator, list_id)
     if year not in years:
         year = years[-1] if years else None
-    return build(indicator, year, region or ALL, subregion or ALL)
+    return build(indicator, year, region if region in data.regions() else ALL,
+                 subregion if isinstance(subregion, str) else ALL, factor, status, list_id)
 
 
 @callback(Output(ids.OV_NAV, "href"), Input(ids.OV_MAP, "clickData"), prevent_initial_call=True)

@@ -45,6 +45,9 @@ RISK1_LONG = re.compile(r"^risk\.(\d{4})only\.from(\d{4})$")
 RANK2 = re.compile(r"^rank\.(\d{4})and(\d{4})\.from\d{4}$")  # 2025 header says "from2025" (sic)
 RANK1 = re.compile(r"^riskrank\.(\d{4})only\.from\d{4}$")
 COEF_MODEL = re.compile(r"^coef\.(\w+)$")
+# UN Framework factor fed by the onset risk and rank: EWP forecasts a new mass killing of civilians (≥ 1,000
+# deliberately killed), i.e. a widespread attack on a civilian population — factor 11 (docs/methodology.md)
+FACTORS = (11,)
 
 
 def _layout(cols: list[str]) -> str | None:
@@ -130,14 +133,15 @@ class EwpSra(Source):
                   "Statistical Risk Assessment: estimated probability of a new onset of mass killing (≥1,000 "
                   "civilians deliberately killed by a state or non-state group within a year) over the two-year "
                   "window starting in `year` (edition year; 2018– editions). Not strictly comparable across the "
-                  "2022/2023 model change.", True),
+                  "2022/2023 model change.", True, FACTORS),
         Indicator("ewp_onset_risk_1yr", "EWP risk of a new mass-killing onset (1 year)", "probability 0–1",
                   "Estimated probability of a new mass-killing onset in `year` alone. 2013–2015 editions: Ulfelder "
-                  "ensemble `mean.p`, state-led mass killing only; 2018–: the edition's one-year risk column.", True),
+                  "ensemble `mean.p`, state-led mass killing only; 2018–: the edition's one-year risk column.", True,
+                  FACTORS),
         Indicator("ewp_rank", "EWP risk rank", "rank (1 = highest risk)",
                   "Rank of the country in the edition whose forecast window starts in `year`. Published rank for "
                   "2023–; otherwise computed within the edition as 1 + number of countries with a strictly higher "
-                  "risk (2-year risk for 2018–2022, one-year `mean.p` for 2013–2015).", False),
+                  "risk (2-year risk for 2018–2022, one-year `mean.p` for 2013–2015).", False, FACTORS),
     )
     tables = ("indicator_values",)
     table_schemas: ClassVar = {

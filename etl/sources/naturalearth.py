@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from etl.download import check_archive
 from etl.model import Context, Download, FileResult, Rejects, Source, SourceError
 from etl.readers import check_not_html_or_empty
 
@@ -88,6 +89,7 @@ class NaturalEarth(Source):
         check_not_html_or_empty(path)
         try:
             with zipfile.ZipFile(path) as zf:
+                check_archive(zf, path)  # GDAL would inflate a zip bomb while reading it
                 shp = _members(zf, ".shp")
                 versions = _members(zf, "version.txt")
                 version = zf.read(versions[0]).decode("utf-8", "replace").strip() if versions else ""

@@ -1,7 +1,8 @@
 """R2P Monitor risk levels (Global Centre for R2P): cited facts, read from the repo's data/curated/.
 
-Also reads an organisation's own watchlist in the same shape (``list_id`` taken from a ``list_id`` column when
-present, else "gcr2p").
+Also reads an organisation's own watchlist in the same shape: ``data/curated/watchlists/<list_id>.csv``
+(``list_id`` taken from a ``list_id`` column when present, else from the file name in a ``watchlists`` folder,
+else "gcr2p").
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class R2PMonitor(Source):
         df = df.with_columns(pl.col("__iso").str.strip_chars().str.to_uppercase())
         df, _ = ctx.countries.resolve(df, "__iso", "iso3", rejects)
         if "list_id" not in df.columns:
-            df = df.with_columns(pl.lit("gcr2p").alias("list_id"))
+            df = df.with_columns(pl.lit(list_id_of(path)).alias("list_id"))
         if "quote" not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias("quote"))
         out = df.select("iso3", "situation", "risk_level", "as_of", "source_url", "quote", "list_id",
@@ -53,6 +54,11 @@ class R2PMonitor(Source):
         loaded = out["row_number"].n_unique()
         return FileResult(path, f"as of {out['as_of'].max()}", rows_read, {"r2p_risk_levels": out},
                           rejects.frame(), rows_loaded=loaded)
+
+
+def list_id_of(path: Path) -> str:
+    """Files in a ``watchlists`` folder are an organisation's own list, named by the file; others are GCR2P's."""
+    return path.stem if path.parent.name.lower() == "watchlists" else "gcr2p"
 
 
 SOURCE = R2PMonitor()

@@ -1,0 +1,173 @@
+"""Country-page sections for "why is this country at risk?": the UN Framework risk-factor board, the risk-level
+timeline and Pillar I commitments. Layout only; the figures come from ``dashboard.risk`` (warehouse tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import html
+
+from dashboard import figures, risk
+from dashboard.components import details, graph, md_table
+
+BOARD_ID = "co-board"
+PILLAR_ID = "co-pillar1"
+TIMELINE_ID = "co-risk-timeline"
+
+
+def status_badge(status: str, factor: int) -> html.Span:
+    colour = risk.STATUS_COLOURS.get(status, "secondary")
+    return html.Span(status, className=f"badge text-bg-{colour} me-2 factor-status",
+                     **{"data-factor": str(factor), "data-status": status})
+
+
+def _proxy_table(px: pl.DataFrame) -> Any:
+    shown = px.select(
+        pl.col("label").fill_null(pl.col("indicator_id")).alias("proxy"),
+        pl.col("value").map_elements(figures.fmt, return_dtype=pl.String).alias("latest"),
+        pl.col("year"),
+        pl.col("world_percentile").round(0).alias("pct"),
+        pl.col("trend_pct").map_elements(_trend, return_dtype=pl.String).alias("trend"),
+        "signal", "rule", pl.col("source_title").alias("source"))
+    return md_table(shown, {"proxy": "Proxy", "latest": "Latest", "year": "Year", "pct": "World percentile",
+                            "trend": "vs 3-yr baseline", "signal": "Signal", "rule": "Rule", "source": "Source"})
+
+
+def _trend(v: float | None) -> str:
+    if v is None:
+        return "–"
+    return f"{'+' if v > 0 else ''}{v:.0f}%"
+
+
+def _evidence_items(ev: pl.DataFrame) -> html.Ul:
+    items = []
+    for r in ev.iter_rows(named=True):
+        stale = [html.Span(" stale", className="badge bg-warning text-dark ms-1",
+                           title=r["stale_reason"] or "")] if r["stale"] else []
+        items.append(html.Li([
+            html.Span(f"{r['date']} · ", className="text-muted"), r["claim"], " — ",
+            html.A("citation", href=r["citation_url"], target="_blank", rel="noopener noreferrer"),
+            html.Span(f" ({r['author']})", className="text-muted"), *stale,
+            html.Div(r["stale_reason"], className="small text-warning-emphasis") if r["stale"] and r["stale_reason"]
+            else None,
+        ], className="evidence-item", **{"data-stale": "true" if r["stale"] else "false"}))
+    return html.Ul(items, className="small mb-1")
+
+
+def risk_factor_board(code: str, src_ids: list[str]) -> html.Div:
+    """The 14 factors, grouped as the Framework groups them: status, why, proxies, analyst evidence."""
+    b = risk.board(code)
+    px = risk.proxies(code)
+    ev = risk.evidence(code)
+    pillar = risk.commitments(code)
+    ev_only = set(risk.factors().filter(pl.col("evidence_only"))["factor"].to_list())
+    if px.height:
+        src_ids.extend(dict.fromkeys(p for p in _source_ids(px) if p))
+    counts = b.group_by("status").len()
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.iter_rows(), key=lambda t: risk.STATUSES.index(t[0])
+                                                      if t[0] in risk.STATUSES else 9))
+    groups: list[Any] = [html.P([
+        f"Status of the 14 risk factors of the UN Framework of Analysis for Atrocity Crimes (2014): {summary}. "
+        "Statuses follow documented rules on the proxies listed under each factor (see ",
+        html.Code("docs/methodology.md"), "); factors without a public proxy are analyst-evidence slots and never "
+        "get a score."], className="small")]
+    px_by = {k[0]: v for k, v in px.partition_by("factor", as_dict=True).items()} if px.height else {}
+    ev_by = {k[0]: v for k, v in ev.partition_by("factor", as_dict=True).items()} if ev.height else {}
+    for heading, numbers in risk.CRIME_GROUPS:
+        rows = []
+        for r in b.filter(pl.col("factor").is_in(list(numbers))).iter_rows(named=True):
+            f = r["factor"]
+            fpx = px_by.get(f, px.clear())
+            fev = ev_by.get(f, ev.clear())
+            body: list[Any] = [html.Div(r["reason"] or "", className="small")]
+            if fpx.height:
+                body.append(details(f"Proxies ({fpx.height})", _proxy_table(fpx)))
+            if f == 6 and pillar.height:
+                body.append(html.Div(f"Pillar I commitments (mitigating): {_pillar_summary(pillar)}",
+                                     className="small"))
+            if fev.height:
+                n_stale = int(fev["stale"].fill_null(False).sum())
+                body.append(html.Div([html.Strong(f"Analyst evidence ({fev.height}"
+                                                  f"{f', {n_stale} stale' if n_stale else ''})", className="small"),
+                                      _evidence_items(fev)]))
+            elif f in ev_only or r["status"] in ("no data", "evidence only"):
+                body.append(html.Div(["No analyst evidence recorded. Add items to ",
+                                      html.Code(f"data/curated/evidence/{code}.yaml"), "."],
+                                     className="small text-muted"))
+            rows.append(html.Div([
+                html.Div([status_badge(r["status"], f), html.Strong(f"{f}. {r['name']}")]),
+                html.Div(body, className="ms-4"),
+            ], className="factor-row border-bottom py-1", id=f"co-factor-{f}"))
+        groups.append(html.Div([html.H3(heading, className="h6 mt-2 mb-1"), *rows]))
+    return html.Div(groups, id=BOARD_ID)
+
+
+def _source_ids(px: pl.DataFrame) -> list[str]:
+    from dashboard import data
+
+    return [(data.indicator_info(i) or {}).get("source_id", "") for i in px["indicator_id"].unique().to_list()]
+
+
+def _pillar_summary(df: pl.DataFrame) -> str:
+    parts = []
+    for r in df.iter_rows(named=True):
+        since = f" since {r['since']}" if r["since"] else ""
+        withdrawn = f", withdrawal effective {r['withdrawn_on']}" if r["withdrawn_on"] else ""
+        parts.append(f"{r['label']}: {r['status']}{since}{withdrawn}")
+    return "; ".join(parts)
+
+
+def pillar_one(code: str, src_ids: list[str]) -> html.Div:
+    """Genocide Convention, Rome Statute, ICCPR-OP1, R2P focal point, ACT: status with dates and source links."""
+    df = risk.commitments(code)
+    gaps = risk.commitment_gaps(code)
+    if df.height == 0 and not gaps:
+        return html.P("No Pillar I commitment tables in this warehouse.", className="text-muted", id=PILLAR_ID)
+    src_ids.append("commitments")
+    rows = []
+    for r in df.iter_rows(named=True):
+        since = str(r["since"]) if r["since"] else "–"
+        rows.append(html.Tr([
+            html.Td(r["label"]), html.Td(r["status"], **{"data-commitment": r["commitment"]}), html.Td(since),
+            html.Td(str(r["withdrawn_on"]) if r["withdrawn_on"] else ""),
+            html.Td(html.A("source", href=r["source_url"], target="_blank", rel="noopener noreferrer")
+                    if r["source_url"] else ""),
+            html.Td(r["note"] or "", className="small text-muted"),
+        ]))
+    for label in gaps:
+        rows.append(html.Tr([html.Td(label), html.Td("not recorded here", className="text-muted"),
+                             html.Td(""), html.Td(""), html.Td(""),
+                             html.Td("The table is partial: absence is not proof of non-participation.",
+                                     className="small text-muted")]))
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Commitment", "Status", "Since", "Withdrawal effective",
+                                                     "Source", "Coverage")]))
+    return html.Div([
+        html.P("Pillar I (the State's own responsibility to protect): treaty status and commitments, counted as "
+               "mitigating evidence under risk factor 6.", className="small"),
+        dbc.Table([head, html.Tbody(rows)], bordered=False, size="sm", striped=True, responsive=True),
+    ], id=PILLAR_ID)
+
+
+def risk_timeline(code: str, name: str) -> html.Div | None:
+    """Step chart of risk-level listings (R2P Monitor and any watchlist) and the table of level changes."""
+    from dashboard import data
+
+    hist = data.risk_history(code)
+    if hist.height == 0:
+        return None
+    df = hist.with_columns(pl.col("list_id").map_elements(risk.list_label, return_dtype=pl.String).alias("list"))
+    last = df["as_of"].max()
+    fig = figures.risk_timeline(df.select("list", "as_of", "risk_level"), f"{name}: risk level over time",
+                                "Each marker is a dated listing; steps show when the level changed",
+                                "Global Centre for R2P, R2P Monitor" + (" and organisation watchlists"
+                                                                        if df["list_id"].n_unique() > 1 else ""),
+                                f"to {last}")
+    changes = risk.level_changes(code).with_columns(
+        pl.col("list_id").map_elements(risk.list_label, return_dtype=pl.String).alias("list"),
+        pl.col("as_of").cast(pl.String), pl.col("previous").fill_null("(first listing)"))
+    tbl = md_table(changes.select("as_of", "list", "previous", "risk_level", "source_url"),
+                   {"as_of": "Date", "list": "List", "previous": "From", "risk_level": "To", "source_url": "Source"})
+    return html.Div([graph(TIMELINE_ID, fig, label="Risk-level timeline"),
+                     details(f"Level changes ({changes.height})", tbl)])

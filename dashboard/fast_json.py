@@ -1,0 +1,83 @@
+"""Faster JSON for Dash callback responses — byte-identical to Dash's own serialiser (plotly's, with orjson).
+
+Why: Dash encodes every callback answer with plotly's ``to_json_plotly``. For a page that holds Dash components or
+figures, that first rebuilds the whole tree in Python (``clean_to_json_compatible``) before orjson sees it: about
+half of a large page's server time. Here orjson walks the tree itself and calls back only for what it cannot
+encode natively: components give their own ``to_plotly_json()``, figures the same dict as ``Figure.to_dict()``
+minus its deep copy (arrays become plotly's typed-array specs, as there); anything else goes through plotly's
+cleaner, value by value. Same bytes out (tests/test_bench_smoke.py compares both on every page and callback).
+Installed for the Dash line it was checked with; any other version keeps Dash's serialiser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import orjson
+from _plotly_utils.basevalidators import is_homogeneous_array
+from _plotly_utils.optional_imports import get_module
+from _plotly_utils.utils import is_skipped_key, to_typed_array_spec
+from plotly.basedatatypes import BaseFigure
+from plotly.io._json import _safe, _swap_orjson, clean_to_json_compatible, to_json_plotly
+
+CHECKED_DASH = "4.4."
+_PLAIN = (str, int, float, bool, type(None))
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_MODULES = {"sage_all": None, "np": get_module("numpy", should_load=False),
+            "pd": get_module("pandas", should_load=False), "image": get_module("PIL.Image", should_load=False)}
+
+
+def _figure_dict(fig: BaseFigure) -> dict:
+    """``fig.to_dict()`` without its deep copy: containers are copied, leaves shared (nothing is mutated)."""
+    out = {"data": _typed_arrays(fig._data), "layout": _typed_arrays(fig._layout)}
+    frames = [_typed_arrays(f._props) for f in fig._frame_objs]
+    if frames:
+        out["frames"] = frames
+    return out
+
+
+def _typed_arrays(obj: Any) -> Any:
+    """plotly's ``convert_to_base64`` on a copy: arrays under dict keys become typed-array specs."""
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            if is_skipped_key(key) or isinstance(value, _PLAIN):
+                out[key] = value
+            elif isinstance(value, dict | list | tuple):
+                out[key] = _typed_arrays(value)
+            elif is_homogeneous_array(value):
+                out[key] = to_typed_array_spec(value)
+            else:
+                out[key] = value
+        return out
+    if isinstance(obj, list | tuple):
+        return [_typed_arrays(v) for v in obj]
+    return obj
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, BaseFigure):
+        return _figure_dict(obj)
+    to_plotly = getattr(obj, "to_plotly_json", None)
+    if to_plotly is not None:
+        return to_plotly()
+    return clean_to_json_compatible(obj, numpy_allowed=True, datetime_allowed=True, modules=_MODULES)
+
+
+def to_json(value: Any) -> str:
+    """What ``dash._utils.to_json`` returns, faster; falls back to it for anything orjson refuses."""
+    try:
+        return _safe(orjson.dumps(value, default=_default, option=_OPTIONS).decode("utf8"), _swap_orjson)
+    except TypeError:
+        return to_json_plotly(value)
+
+
+def install() -> bool:
+    """Use this serialiser for callback responses (Dash's ``_callback`` module); False if Dash is another line."""
+    if not dash.__version__.startswith(CHECKED_DASH):
+        return False
+    from dash import _callback
+
+    _callback.to_json = to_json
+    return True

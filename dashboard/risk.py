@@ -1,0 +1,287 @@
+"""Read-only queries for the risk-factor board, risk levels and watchlists, and Pillar I commitments.
+
+Statuses are derived by the ETL (tables ``risk_factor_status`` / ``risk_factor_proxies``, rules in
+docs/methodology.md); this module only reads them, so the page, the map filter and the briefing pack agree. Every
+function degrades to an empty frame when a warehouse predates these tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from dashboard import data
+from dashboard.data import cached, has, warehouse
+
+STATUSES = ("elevated", "watch", "low", "no data", "evidence only")
+STATUS_COLOURS = {"elevated": "danger", "watch": "warning", "low": "success", "no data": "secondary",
+                  "evidence only": "light"}
+GCR2P = "gcr2p"
+CRIME_GROUPS = (
+    ("Common risk factors (all atrocity crimes)", range(1, 9)),
+    ("Genocide", range(9, 11)),
+    ("Crimes against humanity", range(11, 13)),
+    ("War crimes", range(13, 15)),
+)
+# The Framework's own names; used only when a warehouse predates the `risk_factors` table.
+FALLBACK_NAMES = {
+    1: "Situations of armed conflict or other forms of instability",
+    2: "Record of serious violations of international human rights and humanitarian law",
+    3: "Weakness of State structures", 4: "Motives or incentives", 5: "Capacity to commit atrocity crimes",
+    6: "Absence of mitigating factors", 7: "Enabling circumstances or preparatory action", 8: "Triggering factors",
+    9: "Intergroup tensions or patterns of discrimination against protected groups",
+    10: "Signs of an intent to destroy in whole or in part a protected group",
+    11: "Signs of a widespread or systematic attack against any civilian population",
+    12: "Signs of a plan or policy to attack any civilian population",
+    13: "Serious threats to those protected under international humanitarian law",
+    14: "Serious threats to humanitarian or peacekeeping operations",
+}
+
+
+def _empty(schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
+
+
+def _readable(df: pl.DataFrame) -> pl.DataFrame:
+    """Name the driving proxy by its catalog label in ``reason`` (the warehouse keeps the indicator id)."""
+    if "driver_indicator" not in df.columns or df.height == 0:
+        return df.drop("driver_indicator", strict=False)
+    labels = dict(zip(data.indicators()["indicator_id"].to_list(), data.indicators()["label"].to_list(),
+                      strict=True))
+    reasons = [r.replace(f"{d} =", f"{labels[d]} =", 1) if r and d in labels else r
+               for r, d in zip(df["reason"].to_list(), df["driver_indicator"].to_list(), strict=True)]
+    return df.with_columns(pl.Series("reason", reasons, dtype=pl.String)).drop("driver_indicator")
+
+
+def _driver() -> str:
+    return "driver_indicator" if "driver_indicator" in data.columns_of("risk_factor_status") else \
+        "NULL::VARCHAR AS driver_indicator"
+
+
+# ------------------------------------------------------------------------------------------------ factors
+
+
+@cached
+def factors() -> pl.DataFrame:
+    """factor, name, definition, crimes (list), kind, evidence_only — the 14 factors of the UN Framework."""
+    if has("risk_factors"):
+        cols = data.columns_of("risk_factors")
+        definition = "definition" if "definition" in cols else "NULL"
+        crimes = "crimes" if "crimes" in cols else "NULL::VARCHAR[]"
+        kind = "kind" if "kind" in cols else "NULL"
+        ev = "evidence_only" if "evidence_only" in cols else "false"
+        return warehouse().frame(
+            f"SELECT CAST(factor AS BIGINT) AS factor, name, {definition} AS definition, {crimes} AS crimes, "
+            f"{kind} AS kind, {ev} AS evidence_only FROM risk_factors ORDER BY factor")
+    return pl.DataFrame({"factor": list(FALLBACK_NAMES), "name": list(FALLBACK_NAMES.values())}).with_columns(
+        pl.lit(None, pl.String).alias("definition"), pl.lit(None, pl.List(pl.String)).alias("crimes"),
+        pl.lit(None, pl.String).alias("kind"), pl.lit(False).alias("evidence_only"))
+
+
+@cached
+def factor_names() -> dict[int, str]:
+    return dict(zip(factors()["factor"].to_list(), factors()["name"].to_list(), strict=True))
+
+
+def factor_label(n: int) -> str:
+    return f"{n}. {factor_names().get(n, FALLBACK_NAMES.get(n, 'Risk factor'))}"
+
+
+def factor_numbers() -> list[int]:
+    """Factors a user can filter by: all 14 when statuses exist, else those with mapped indicators."""
+    if has("risk_factor_status"):
+        return sorted(factor_names())
+    return data.risk_factors_available()
+
+
+# ------------------------------------------------------------------------------------------------- board
+
+
+@cached
+def board(iso3: str) -> pl.DataFrame:
+    """One row per factor for a country: factor, name, status, reason, n_proxies, n_evidence, latest_year."""
+    names = factors().select("factor", "name", "evidence_only")
+    if not has("risk_factor_status"):
+        return names.with_columns(pl.lit("no data").alias("status"),
+                                  pl.lit("Risk-factor statuses are not in this warehouse; rebuild it with "
+                                         "`python -m etl update`.").alias("reason"),
+                                  pl.lit(0, pl.Int64).alias("n_proxies"), pl.lit(0, pl.Int64).alias("n_evidence"),
+                                  pl.lit(None, pl.Int64).alias("latest_year")).drop("evidence_only")
+    df = warehouse().frame(
+        "SELECT CAST(factor AS BIGINT) AS factor, status, reason, CAST(n_proxies AS BIGINT) AS n_proxies, "
+        f"CAST(n_evidence AS BIGINT) AS n_evidence, CAST(latest_year AS BIGINT) AS latest_year, {_driver()} "
+        "FROM risk_factor_status WHERE iso3 = ?", [iso3])
+    df = _readable(df)
+    return names.drop("evidence_only").join(df, on="factor", how="left").with_columns(
+        pl.col("status").fill_null("no data"), pl.col("n_proxies").fill_null(0),
+        pl.col("n_evidence").fill_null(0)).sort("factor")
+
+
+@cached
+def proxies(iso3: str) -> pl.DataFrame:
+    """The proxy indicators behind each factor for one country, with label, unit and source title."""
+    if not has("risk_factor_proxies"):
+        return _empty({"factor": pl.Int64, "indicator_id": pl.String, "year": pl.Int64, "value": pl.Float64,
+                       "world_percentile": pl.Float64, "baseline": pl.Float64, "trend_pct": pl.Float64,
+                       "signal": pl.String, "rule": pl.String, "label": pl.String, "unit": pl.String,
+                       "source_title": pl.String})
+    df = warehouse().frame(
+        "SELECT CAST(factor AS BIGINT) AS factor, indicator_id, CAST(year AS BIGINT) AS year, value, "
+        "world_percentile, baseline, trend_pct, signal, rule FROM risk_factor_proxies WHERE iso3 = ? "
+        "ORDER BY factor, CASE signal WHEN 'elevated' THEN 0 WHEN 'watch' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, "
+        "indicator_id", [iso3])
+    cat = data.indicators().select("indicator_id", "label", "unit", "source_title")
+    return df.join(cat, on="indicator_id", how="left")
+
+
+@cached
+def statuses(factor: int) -> pl.DataFrame:
+    """iso3, status, reason for one factor across all countries (map colouring and filters)."""
+    if not has("risk_factor_status"):
+        return _empty({"iso3": pl.String, "status": pl.String, "reason": pl.String})
+    return _readable(warehouse().frame(f"SELECT iso3, status, reason, {_driver()} FROM risk_factor_status "
+                                       "WHERE factor = ?", [int(factor)]))
+
+
+def countries_with(factor: int | None, wanted: list[str] | tuple[str, ...]) -> set[str] | None:
+    """ISO3 codes whose status on ``factor`` is one of ``wanted``; None means 'no filter'."""
+    if factor is None or not wanted:
+        return None
+    df = statuses(int(factor))
+    return set(df.filter(pl.col("status").is_in(list(wanted)))["iso3"].to_list())
+
+
+# ---------------------------------------------------------------------------------------------- evidence
+
+
+@cached
+def evidence(iso3: str) -> pl.DataFrame:
+    """Analyst evidence items: factor, date, claim, citation_url, author, stale, stale_reason, file_name."""
+    schema = {"factor": pl.Int64, "date": pl.Date, "claim": pl.String, "citation_url": pl.String,
+              "author": pl.String, "stale": pl.Boolean, "stale_reason": pl.String, "file_name": pl.String}
+    if not has("evidence"):
+        return _empty(schema)
+    cols = data.columns_of("evidence")
+    stale = "stale" if "stale" in cols else "NULL::BOOLEAN"
+    reason = "stale_reason" if "stale_reason" in cols else "NULL"
+    return warehouse().frame(
+        f"SELECT CAST(factor AS BIGINT) AS factor, date, claim, citation_url, author, {stale} AS stale, "
+        f"{reason} AS stale_reason, file_name FROM evidence WHERE iso3 = ? ORDER BY factor, date DESC", [iso3])
+
+
+# ------------------------------------------------------------------------------------------- risk levels
+
+
+@cached
+def lists() -> list[str]:
+    """Risk-level lists in the warehouse: the Global Centre's first, then organisations' own watchlists."""
+    if not has("r2p_risk_levels"):
+        return []
+    ids = [r[0] for r in warehouse().rows(
+        "SELECT DISTINCT coalesce(list_id, 'gcr2p') FROM r2p_risk_levels ORDER BY 1")]
+    return sorted(ids, key=lambda x: (x != GCR2P, x))
+
+
+def list_label(list_id: str) -> str:
+    return "R2P Monitor (Global Centre for R2P)" if list_id == GCR2P else f"Watchlist: {list_id}"
+
+
+@cached
+def list_years(list_id: str) -> list[int]:
+    if not has("r2p_risk_levels"):
+        return []
+    rows = warehouse().rows("SELECT DISTINCT year(as_of) FROM r2p_risk_levels WHERE coalesce(list_id, 'gcr2p') = ? "
+                            "AND as_of IS NOT NULL ORDER BY 1", [list_id])
+    return [int(r[0]) for r in rows]
+
+
+@cached
+def levels_in_year(list_id: str, year: int) -> pl.DataFrame:
+    """Each country's last listing on ``list_id`` during ``year``: iso3, risk_level, as_of, source_url, name…"""
+    if not has("r2p_risk_levels"):
+        return _empty({"iso3": pl.String, "risk_level": pl.String, "as_of": pl.Date, "source_url": pl.String,
+                       "situation": pl.String})
+    df = warehouse().frame(
+        """
+        SELECT iso3, risk_level, as_of, source_url, situation FROM r2p_risk_levels
+        WHERE coalesce(list_id, 'gcr2p') = ? AND year(as_of) = ?
+        QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY as_of DESC, row_number DESC) = 1
+        """, [list_id, int(year)])
+    return df.join(data.countries(), on="iso3", how="inner")
+
+
+@cached
+def level_changes(iso3: str) -> pl.DataFrame:
+    """The listings where a country's level changed (and its first listing), per list, oldest first.
+
+    Columns: list_id, as_of, risk_level, previous, source_url.
+    """
+    hist = data.risk_history(iso3)
+    if hist.height == 0:
+        return _empty({"list_id": pl.String, "as_of": pl.Date, "risk_level": pl.String, "previous": pl.String,
+                       "source_url": pl.String})
+    h = hist.sort(["list_id", "as_of"]).with_columns(pl.col("risk_level").shift(1).over("list_id").alias("previous"))
+    return h.filter(pl.col("previous").is_null() | (pl.col("previous") != pl.col("risk_level"))) \
+        .select("list_id", "as_of", "risk_level", "previous", "source_url")
+
+
+# -------------------------------------------------------------------------------------------- Pillar I
+
+COMMITMENT_LABELS = {
+    "genocide_convention": "Genocide Convention (1948)",
+    "rome_statute": "Rome Statute of the ICC (1998)",
+    "iccpr_op1": "ICCPR Optional Protocol 1 (individual complaints)",
+    "r2p_focal_point": "R2P focal point (Global Network)",
+    "act_code_of_conduct": "ACT Code of Conduct (Security Council veto restraint)",
+}
+
+
+@cached
+def commitments(iso3: str) -> pl.DataFrame:
+    """Pillar I status rows for one country: commitment, label, status, since, withdrawn_on, source_url, note."""
+    if not has("commitment_status"):
+        return _empty({"commitment": pl.String, "label": pl.String, "status": pl.String, "since": pl.Date,
+                       "withdrawn_on": pl.Date, "source_url": pl.String, "as_of": pl.String, "note": pl.String})
+    cols = data.columns_of("commitment_status")
+    pick = {c: (c if c in cols else "NULL") for c in ("since", "withdrawn_on", "source_url", "as_of")}
+    parts = [c for c in ("completeness", "coverage_note") if c in cols]
+    note = " || ': ' || ".join(parts) if parts else "NULL"
+    df = warehouse().frame(
+        f"SELECT commitment, status, {pick['since']} AS since, {pick['withdrawn_on']} AS withdrawn_on, "
+        f"{pick['source_url']} AS source_url, CAST({pick['as_of']} AS VARCHAR) AS as_of, {note} AS note "
+        "FROM commitment_status WHERE iso3 = ?", [iso3])
+    order = list(COMMITMENT_LABELS)
+    return df.with_columns(
+        pl.col("commitment").replace_strict(COMMITMENT_LABELS, default=pl.col("commitment")).alias("label"),
+        pl.col("commitment").replace_strict({c: i for i, c in enumerate(order)}, default=99).alias("_o"),
+    ).sort("_o").drop("_o")
+
+
+def commitment_gaps(iso3: str) -> list[str]:
+    """Commitments with no row for the country: 'not recorded here', never 'not a party' (partial tables)."""
+    have = set(commitments(iso3)["commitment"].to_list())
+    return [label for c, label in COMMITMENT_LABELS.items() if c not in have] if has("commitment_status") else []
+
+
+# ------------------------------------------------------------------------------------------- staleness
+
+
+def narrative_staleness(iso3: str, written: str) -> list[str]:
+    """Why a narrative dated ``written`` may be out of date: newer data, or a key indicator moved ≥ 50%.
+
+    Uses the ETL's own rule (``etl.derive.staleness``) so narratives and evidence items are judged alike.
+    """
+    try:
+        when = dt.date.fromisoformat(str(written)[:10])
+    except ValueError:
+        return []
+    try:
+        from etl.derive.staleness import stale_reasons
+    except ImportError:
+        return []
+    keys = tuple(i for i in (*data.DEATH_INDICATORS.values(), *data.DISPLACEMENT_INDICATORS, *data.PTS_INDICATORS,
+                             data.EWP_RISK) if i in set(data.country_indicator_ids(iso3)))
+    series = data.country_values(iso3, keys).select("indicator_id", "year", "value")
+    return list(stale_reasons(when, series))

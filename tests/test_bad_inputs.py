@@ -1,0 +1,408 @@
+"""Bad-input corpus: every broken file a publisher, a proxy or a user can produce, made from the good fixtures.
+
+Each case copies one good fixture into a ``--from`` directory, builds a warehouse (the *previous* one), corrupts the
+file by code and updates again. Whatever the damage, the promises hold:
+
+* the message (a failed source's, or the reject reason) names the file, the row and the column where there is one;
+* a failed source keeps its previous rows exactly (the warehouse holds the same rows as before);
+* a dirty row is rejected and recorded in ``rejects`` while every other row of the file still loads;
+* for every file, read = loaded + rejected + duplicates + excluded, and ``rejects`` holds every rejected row.
+
+The case list is the corpus: add a row to cover a new kind of damage. docs/reliability.md quotes its size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.runner import update
+from etl.sources import all_sources
+from tests.conftest import FIXTURES
+
+Corrupt = Callable[[bytes], bytes]
+
+
+# ---------------------------------------------------------------- how to damage a file (all by code)
+def lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def _records(data: bytes, sep: str) -> list[list[str]]:
+    """Parse bytes as CSV records; latin-1 round-trips every byte, so a cp1252 or UTF-8 file is left as it was."""
+    return list(csv.reader(io.StringIO(data.decode("latin-1"), newline=""), delimiter=sep))
+
+
+def _write(records: list[list[str]], sep: str) -> bytes:
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=sep, lineterminator="\n").writerows(records)
+    return out.getvalue().encode("latin-1")
+
+
+def _index(header: list[str], column: str) -> int:
+    return [h.lstrip("\u00ef\u00bb\u00bf").strip() for h in header].index(column)  # a UTF-8 BOM read as latin-1
+
+
+def edit_cell(row: int, column: str, value: str, sep: str = ",") -> Corrupt:
+    """Set one cell of record ``row`` (the header is record 1)."""
+
+    def corrupt(data: bytes) -> bytes:
+        records = _records(data, sep)
+        records[row - 1][_index(records[0], column)] = value
+        return _write(records, sep)
+
+    return corrupt
+
+
+def rename_column(old: str, new: str) -> Corrupt:
+    def corrupt(data: bytes) -> bytes:
+        records = _records(data, ",")
+        records[0][_index(records[0], old)] = new
+        return _write(records, ",")
+
+    return corrupt
+
+
+def drop_column(column: str) -> Corrupt:
+    def corrupt(data: bytes) -> bytes:
+        records = _records(data, ",")
+        col = _index(records[0], column)
+        return _write([r[:col] + r[col + 1:] for r in records], ",")
+
+    return corrupt
+
+
+def append_copy_of(row: int, **changes: str) -> Corrupt:
+    """Repeat a record at the end, optionally with changed cells (a conflicting duplicate)."""
+
+    def corrupt(data: bytes) -> bytes:
+        records = _records(data, ",")
+        extra = list(records[row - 1])
+        for column, value in changes.items():
+            extra[_index(records[0], column)] = value
+        return _write([*records, extra], ",")
+
+    return corrupt
+
+
+def truncate_at(share: float) -> Corrupt:
+    """An interrupted transfer: the bytes stop in the middle of a record."""
+    return lambda data: data[: int(len(data) * share)]
+
+
+def replace_bytes(old: bytes, new: bytes) -> Corrupt:
+    def corrupt(data: bytes) -> bytes:
+        assert old in data, old
+        return data.replace(old, new, 1)
+
+    return corrupt
+
+
+def reencode(encoding: str) -> Corrupt:
+    return lambda data: data.decode("utf-8").encode(encoding)
+
+
+def html_page(_: bytes) -> bytes:
+    return (b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1>"
+            b"<p>The proxy server received an invalid response.</p></body></html>\n")
+
+
+def login_page_with_header(data: bytes) -> bytes:
+    """A captive portal that keeps the CSV header but serves HTML rows."""
+    return lines(data)[0] + b"<html><body><form action=/login>Sign in to continue</form></body></html>\n"
+
+
+def empty(_: bytes) -> bytes:
+    return b""
+
+
+def huge_line(size: int = 8 * 1024 * 1024) -> Corrupt:
+    """A new record whose text cell is megabytes long (a runaway export, an unescaped blob)."""
+    return append_copy_of(3, id="5555", conflict_name="x" * size)
+
+
+def unclosed_quote(row: int) -> Corrupt:
+    """A quote opened in one record and never closed swallows the rest of the file."""
+
+    def corrupt(data: bytes) -> bytes:
+        rows = lines(data)
+        cells = rows[row - 1].split(b",")
+        cells[5] = b'"' + cells[5]
+        rows[row - 1] = b",".join(cells)
+        return b"".join(rows)
+
+    return corrupt
+
+
+def zip_bomb(_: bytes) -> bytes:
+    """A tiny archive naming a shapefile that inflates to 80 MB (ratio ~1000:1)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("ne_50m_admin_0_countries.shp", b"\0" * (80 * 1024 * 1024))
+        zf.writestr("ne_50m_admin_0_countries.dbf", b"\0" * 1024)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- the corpus
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    fixture: str  # good file under tests/fixtures/
+    corrupt: Corrupt
+    outcome: str  # "failed": the source fails, previous rows kept | "rejected": the row goes to rejects | "same"
+    fragments: tuple[str, ...] = ()  # must all appear in the failure message / the reject reason
+    row: int | None = None  # the rejected record number
+
+    def __str__(self) -> str:
+        return self.name
+
+
+GED = "ucdp_ged/ged191_small.csv"
+PTS = "pts/PTS-2024-sample.csv"
+BRD = "ucdp_brd/BattleDeaths_v25_1.csv"
+OSV = "ucdp_onesided/OneSided_v23_1.csv"
+NSV = "ucdp_nonstate/Nonstate_v23_1.csv"
+ACD = "ucdp_acd/UcdpPrioConflict_v23_1.csv"
+OV = "ucdp_organized_violence/organizedviolencecy_v25_1.csv"
+UNHCR = "unhcr/population.csv"
+WB = "worldbank/API_SP.POP.TOTL_DS2_en_csv_v2_fixture.csv"
+VDEM = "vdem/vdem_subset_sample.csv"
+R2P = "r2p/risk_levels_sample.csv"
+M49 = "m49/m49_sample.csv"
+IDMC = "idmc/gidd_fixture.xlsx"
+FH = "freedomhouse/FIW_sample.xlsx"
+NE = "naturalearth/test_50m_admin_0_countries.zip"
+EWP = "ewp-sra/predictors/prepared2024predictors-2025-09-03.csv"
+
+CASES = [
+    # --- UCDP GED events
+    Case("ged truncated mid-record", "ucdp_ged", GED, truncate_at(0.8), "rejected", ("column 'best'", "is missing"),
+         row=4),
+    Case("ged latin-1 byte in UTF-8 file", "ucdp_ged", GED, replace_bytes(b"Test town", b"T\xe9st town"), "failed",
+         ("not valid UTF-8", "row 2", "offset", "re-save the file as UTF-8")),
+    Case("ged UTF-16 file", "ucdp_ged", GED, reencode("utf-16"), "failed", ("UTF-8", "row 1")),
+    Case("ged semicolon delimiter", "ucdp_ged", GED, lambda d: d.replace(b",", b";"), "failed",
+         ("separated by ','", "';'", "row 1")),
+    Case("ged missing column best", "ucdp_ged", GED, drop_column("best"), "failed",
+         ("missing column", "'best'", "row 1")),
+    Case("ged renamed column best", "ucdp_ged", GED, rename_column("best", "best_est"), "failed",
+         ("'best'", "best_est", "renamed", "row 1")),
+    Case("ged non-numeric deaths", "ucdp_ged", GED, edit_cell(3, "best", "many"), "rejected",
+         ("column 'best'", "'many' is not an integer"), row=3),
+    Case("ged negative deaths", "ucdp_ged", GED, edit_cell(3, "best", "-7"), "rejected",
+         ("column 'best'", "-7 is below the allowed 0"), row=3),
+    Case("ged absurd deaths", "ucdp_ged", GED, edit_cell(4, "best", "99999999999999999999999"), "rejected",
+         ("column 'best'", "99999999999999999999999", "too large"), row=4),
+    Case("ged fractional deaths", "ucdp_ged", GED, edit_cell(4, "best", "2.5"), "rejected",
+         ("column 'best'", "'2.5' is not an integer"), row=4),
+    Case("ged date before 1989", "ucdp_ged", GED, edit_cell(2, "date_start", "1850-01-01"), "rejected",
+         ("column 'date_start'", "1850-01-01", "outside"), row=2),
+    Case("ged impossible date", "ucdp_ged", GED, edit_cell(2, "date_start", "2018-02-31"), "rejected",
+         ("column 'date_start'", "'2018-02-31' is not a date"), row=2),
+    Case("ged unknown country", "ucdp_ged", GED, edit_cell(3, "country_id", "999"), "rejected",
+         ("999",), row=3),
+    Case("ged latitude out of range", "ucdp_ged", GED, edit_cell(2, "latitude", "123.4"), "rejected",
+         ("column 'latitude'", "123.4 is above the allowed 90"), row=2),
+    Case("ged conflicting duplicate id", "ucdp_ged", GED, append_copy_of(2, best="77"), "rejected",
+         ("duplicate event", "id"), row=6),
+    Case("ged exact duplicate row", "ucdp_ged", GED, append_copy_of(2), "duplicate"),
+    Case("ged empty file", "ucdp_ged", GED, empty, "failed", ("empty", "0 bytes")),
+    Case("ged HTML error page", "ucdp_ged", GED, html_page, "failed", ("HTML page",)),
+    Case("ged login page under the header", "ucdp_ged", GED, login_page_with_header, "failed", ("HTML",)),
+    Case("ged huge single line", "ucdp_ged", GED, huge_line(), "failed",
+         ("row 6", "column 'conflict_name'", "8,388,608 bytes")),
+    Case("ged unclosed quote", "ucdp_ged", GED, unclosed_quote(3), "failed", ("row 3", "quote", "never closed")),
+    Case("ged infinite coordinate", "ucdp_ged", GED, edit_cell(3, "longitude", "1e400"), "rejected",
+         ("column 'longitude'", "too large"), row=3),
+    # --- Political Terror Scale
+    Case("pts score above 5", "pts", PTS, edit_cell(2, "PTS_A", "9"), "rejected",
+         ("column 'PTS_A'", "9 is above the allowed 5"), row=2),
+    Case("pts year out of range", "pts", PTS, edit_cell(3, "Year", "1776"), "rejected",
+         ("column 'Year'", "1776 is below the allowed 1900"), row=3),
+    Case("pts missing column", "pts", PTS, drop_column("PTS_S"), "failed", ("missing column", "'PTS_S'", "row 1")),
+    Case("pts empty file", "pts", PTS, empty, "failed", ("empty",)),
+    Case("pts tab-separated re-save loads the same", "pts", PTS, lambda d: d.replace(b",", b"\t"), "same"),
+    # --- UCDP country-year datasets
+    Case("brd non-numeric battle deaths", "ucdp_brd", BRD, edit_cell(3, "bd_best", "lots"), "rejected",
+         ("column 'bd_best'", "'lots' is not an integer"), row=3),
+    Case("onesided negative deaths", "ucdp_onesided", OSV, edit_cell(2, "best_fatality_estimate", "-1"),
+         "rejected", ("column 'best_fatality_estimate'", "below the allowed 0"), row=2),
+    Case("nonstate missing column", "ucdp_nonstate", NSV, drop_column("best_fatality_estimate"), "failed",
+         ("'best_fatality_estimate'", "row 1")),
+    Case("organized violence renamed year", "ucdp_organized_violence", OV, rename_column("year_cy", "yr_cy"),
+         "failed", ("'year_cy'", "yr_cy", "row 1")),
+    Case("acd start date out of range", "ucdp_acd", ACD, edit_cell(2, "start_date", "1850-01-01"), "rejected",
+         ("column 'start_date'", "1850-01-01"), row=2),
+    # --- UNHCR, World Bank, V-Dem, R2P Monitor, M49, EWP
+    Case("unhcr unknown country", "unhcr_population", UNHCR, edit_cell(4, "coo_iso", "ZZZ"), "rejected",
+         ("ZZZ",), row=4),
+    Case("unhcr negative refugees", "unhcr_population", UNHCR, edit_cell(3, "refugees", "-200"), "rejected",
+         ("column 'refugees'", "below the allowed 0"), row=3),
+    Case("unhcr HTML error page", "unhcr_population", UNHCR, html_page, "failed", ("HTML page",)),
+    Case("worldbank negative population", "worldbank_population", WB,
+         replace_bytes(b'"Aruba","ABW","Population, total","SP.POP.TOTL","100"',
+                       b'"Aruba","ABW","Population, total","SP.POP.TOTL","-100"'), "rejected",
+         ("-100", "below the allowed 0"), row=6),
+    Case("worldbank truncated in the header", "worldbank_population", WB, lambda d: d[:120], "failed",
+         ("row 5", "quote", "never closed")),
+    Case("vdem index above 1", "vdem", VDEM, edit_cell(2, "v2x_polyarchy", "7.5"), "rejected",
+         ("column 'v2x_polyarchy'", "7.5 is above the allowed 1"), row=2),
+    Case("r2p date before R2P existed", "r2p_monitor", R2P, edit_cell(2, "as_of", "1999-01-01"), "rejected",
+         ("column 'as_of'", "1999-01-01", "outside"), row=2),
+    Case("m49 comma instead of semicolon", "m49", M49, lambda d: d.replace(b";", b","), "failed",
+         ("separated by ';'", "row 1")),
+    Case("ewp predictors year out of range", "ewp_predictors", EWP, edit_cell(2, "year", "20244"),
+         "rejected", ("column 'year'", "20244 is above the allowed 2100"), row=2),
+    # --- workbooks and archives
+    Case("idmc truncated workbook", "idmc", IDMC, truncate_at(0.5), "failed", ("truncated", "interrupted")),
+    Case("freedomhouse HTML instead of workbook", "freedomhouse", FH, html_page, "failed", ("HTML page",)),
+    Case("freedomhouse truncated workbook", "freedomhouse", FH, truncate_at(0.6), "failed", ("truncated",)),
+    Case("naturalearth truncated archive", "naturalearth", NE, truncate_at(0.5), "failed",
+         ("truncated or damaged zip",)),
+    Case("naturalearth zip bomb", "naturalearth", NE, zip_bomb, "failed", ("zip bomb",)),
+]
+
+SOURCES = {s.id: s for s in all_sources()}
+
+
+# ---------------------------------------------------------------- harness
+def _dump(db: Path) -> dict[str, list[tuple]]:
+    """Every table, every row, in a stable order (the warehouse's content)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        out = {}
+        for table in tables:
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table]).fetchall()]
+            keep = ", ".join(f'"{c}"' for c in cols if not (table == "sources" and c in ("status", "message")))
+            out[table] = con.execute(f'SELECT {keep} FROM "{table}" ORDER BY ALL').fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def _q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _update(raw: Path, db: Path, source: str):
+    report = update(db=db, from_dir=raw, only=[source], quiet=True, curated_dir=raw.parent / "no-curated")
+    return report, next(r for r in report.runs if r.source.id == source)
+
+
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory) -> Callable[[str, str], Path]:
+    """The previous warehouse of one source built from its good fixture, built once per (source, fixture)."""
+    built: dict[tuple[str, str], Path] = {}
+
+    def get(source: str, fixture: str) -> Path:
+        if (source, fixture) not in built:
+            work = tmp_path_factory.mktemp("baseline")
+            raw = work / "raw" / SOURCES[source].folder
+            raw.mkdir(parents=True)
+            shutil.copy(FIXTURES / fixture, raw / Path(fixture).name)
+            report, run = _update(work / "raw", work / "w.duckdb", source)
+            assert run.status == "ok" and report.published, run.message
+            built[(source, fixture)] = work / "w.duckdb"
+        return built[(source, fixture)]
+
+    return get
+
+
+def _accounting_holds(db: Path) -> None:
+    bad = _q(db, "SELECT source_id, file_name FROM sources WHERE file_name IS NOT NULL AND "
+                 "rows_read <> rows_loaded + rows_rejected + rows_duplicate + rows_excluded")
+    assert bad == [], f"read != loaded + rejected + duplicates + excluded for {bad}"
+    unrecorded = _q(db, "SELECT s.file_name, s.rows_rejected, count(r.row_number) FROM sources s "
+                        "LEFT JOIN rejects r USING (source_id, file_name) WHERE s.file_name IS NOT NULL "
+                        "GROUP BY ALL HAVING s.rows_rejected <> count(r.row_number)")
+    assert unrecorded == [], f"rejected rows missing from the rejects table: {unrecorded}"
+
+
+def _data_tables(source: str) -> list[str]:
+    src = SOURCES[source]
+    return sorted(set(src.tables) | set(src.table_schemas))
+
+
+def test_corpus_is_large_and_spans_the_sources():
+    assert len(CASES) >= 30 and len({c.name for c in CASES}) == len(CASES)
+    assert len({c.source for c in CASES}) >= 12
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_bad_input(case: Case, baselines, tmp_path: Path):
+    previous = baselines(case.source, case.fixture)
+    db = tmp_path / "w.duckdb"
+    shutil.copy(previous, db)
+    before = _dump(db)
+    name = Path(case.fixture).name
+    raw = tmp_path / "raw" / SOURCES[case.source].folder
+    raw.mkdir(parents=True)
+    (raw / name).write_bytes(case.corrupt((FIXTURES / case.fixture).read_bytes()))
+
+    report, run = _update(tmp_path / "raw", db, case.source)
+
+    assert report.published, report.error  # the other sources' data is always republished
+    _accounting_holds(db)
+    after = _dump(db)
+    if case.outcome == "failed":
+        assert run.status == "failed", f"expected the source to fail, got {run.status}: {run.message}"
+        assert report.exit_code == 1
+        assert name in run.message, run.message
+        for fragment in case.fragments:
+            assert fragment.lower() in run.message.lower(), f"{fragment!r} not in {run.message!r}"
+        assert "Traceback" not in run.message and "internal error" not in run.message
+        kept = {t: rows for t, rows in after.items() if t != "sources"}
+        assert kept == {t: rows for t, rows in before.items() if t != "sources"}, "previous rows must be kept"
+        # the source's file rows are the previous ones (now marked stale), plus one row saying why it failed
+        assert [r for r in after["sources"] if r[7] is not None] == before["sources"]
+        statuses = {r[0] for r in _q(db, "SELECT status FROM sources WHERE source_id = ?", [case.source])}
+        assert statuses == {"stale", "failed"}
+        return
+    assert run.status == "ok", run.message
+    if case.outcome == "same":
+        assert after == {t: rows for t, rows in before.items()} | {"sources": after["sources"]}
+        return
+    rejects = _q(db, "SELECT row_number, reason, raw FROM rejects WHERE source_id = ? AND file_name = ?",
+                 [case.source, name])
+    old_rejects = _q(previous, "SELECT row_number, reason FROM rejects WHERE source_id = ?", [case.source])
+    new_rejects = [r for r in rejects if (r[0], r[1]) not in set(old_rejects)]
+    if case.outcome == "duplicate":
+        dup = _q(db, "SELECT rows_duplicate FROM sources WHERE source_id = ?", [case.source])
+        old = _q(previous, "SELECT rows_duplicate FROM sources WHERE source_id = ?", [case.source])
+        assert dup[0][0] == old[0][0] + 1 and new_rejects == []
+        for table in _data_tables(case.source):
+            assert after[table] == before[table], table
+        return
+    assert len(new_rejects) == 1, f"expected one new reject, got {new_rejects}"
+    row_number, reason, raw_text = new_rejects[0]
+    assert row_number == case.row, (row_number, reason)
+    for fragment in case.fragments:
+        assert fragment.lower() in reason.lower(), f"{fragment!r} not in {reason!r}"
+    assert raw_text, "the rejected row's content is kept"
+    # nothing else lost: one more reject, one fewer loaded row, every other record as before
+    counts = "SELECT sum(rows_read), sum(rows_loaded), sum(rows_rejected) FROM sources WHERE source_id = ?"
+    (read0, loaded0, rejected0), = _q(previous, counts, [case.source])
+    (read1, loaded1, rejected1), = _q(db, counts, [case.source])
+    appended = read1 - read0  # a record added at the end, or records lost to truncation
+    assert rejected1 == rejected0 + 1 and loaded1 >= loaded0 + appended - 1
+    for table in ("events", "displacement", "r2p_risk_levels"):  # one warehouse row per record: compare exactly
+        if table in _data_tables(case.source):
+            last = _q(db, f'SELECT max(row_number) FROM "{table}"')[0][0]  # records cut off by a truncation
+            sql = f'SELECT * FROM "{table}" WHERE row_number <> ? AND row_number <= ? ORDER BY ALL'
+            assert _q(db, sql, [case.row, last]) == _q(previous, sql, [case.row, last]), table
