@@ -126,25 +126,33 @@ def choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: s
     return apply_template(d, title, subtitle, source, date, height=480)
 
 
-def risk_choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str) -> go.Figure:
-    """World map of R2P Monitor risk levels, one discrete Okabe-Ito colour per level; ``df`` has iso3, name,
-    risk_level, as_of."""
+def categorical_choropleth(df: pl.DataFrame, column: str, colours: dict[str, str], detail: pl.Expr, hover: str,
+                           title: str, subtitle: str, source: str, date: str) -> go.Figure:
+    """World map with one discrete colour per category of ``column`` (a legend entry each); ``detail`` fills
+    ``%{customdata}`` in ``hover`` ("{category}" is replaced by the category)."""
     traces = []
-    for level, colour in RISK_COLOURS.items():
-        sub = df.filter(pl.col("risk_level") == level) if df.height else df
+    for category, colour in colours.items():
+        sub = df.filter(pl.col(column) == category) if df.height else df
         if sub.height == 0:
             continue
         traces.append({
             "type": "choropleth", "locations": sub["iso3"].to_list(), "z": np.ones(sub.height, dtype="int8"),
-            "locationmode": "ISO-3", "name": level, "text": sub["name"].to_list(),
-            "customdata": sub["as_of"].cast(pl.String).to_list(),
-            "hovertemplate": "<b>%{text}</b><br>" + level + " (as of %{customdata})<extra></extra>",
+            "locationmode": "ISO-3", "name": category, "text": sub["name"].to_list(),
+            "customdata": sub.select(detail.alias("d"))["d"].to_list(),
+            "hovertemplate": "<b>%{text}</b><br>" + hover.replace("{category}", category) + "<extra></extra>",
             "colorscale": [[0, colour], [1, colour]], "showscale": False, "showlegend": True,
             "marker": {"line": {"color": "#666", "width": 0.4}},
         })
     legend = {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}
     d = {"data": traces, "layout": {"geo": _geo(), "legend": legend}}
     return apply_template(d, title, subtitle, source, date, height=480)
+
+
+def risk_choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str) -> go.Figure:
+    """World map of R2P Monitor risk levels, one discrete Okabe-Ito colour per level; ``df`` has iso3, name,
+    risk_level, as_of."""
+    return categorical_choropleth(df, "risk_level", RISK_COLOURS, pl.col("as_of").cast(pl.String),
+                                  "{category} (as of %{customdata})", title, subtitle, source, date)
 
 
 def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str, unit: str = "",
@@ -284,19 +292,5 @@ def risk_timeline(df: pl.DataFrame, title: str, subtitle: str, source: str, date
 def status_choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str) -> go.Figure:
     """World map of one risk factor's status (elevated / watch / low / no data); ``df`` has iso3, name, status,
     reason."""
-    traces = []
-    for status, colour in STATUS_MAP_COLOURS.items():
-        sub = df.filter(pl.col("status") == status) if df.height else df
-        if sub.height == 0:
-            continue
-        traces.append({
-            "type": "choropleth", "locations": sub["iso3"].to_list(), "z": np.ones(sub.height, dtype="int8"),
-            "locationmode": "ISO-3", "name": status, "text": sub["name"].to_list(),
-            "customdata": sub["reason"].fill_null("").str.slice(0, 160).to_list(),
-            "hovertemplate": "<b>%{text}</b><br>" + status + "<br>%{customdata}<extra></extra>",
-            "colorscale": [[0, colour], [1, colour]], "showscale": False, "showlegend": True,
-            "marker": {"line": {"color": "#666", "width": 0.4}},
-        })
-    legend = {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}
-    return apply_template({"data": traces, "layout": {"geo": _geo(), "legend": legend}}, title, subtitle, source,
-                          date, height=480)
+    return categorical_choropleth(df, "status", STATUS_MAP_COLOURS, pl.col("reason").fill_null("").str.slice(0, 160),
+                                  "{category}<br>%{customdata}", title, subtitle, source, date)

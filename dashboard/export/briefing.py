@@ -86,28 +86,7 @@ def _country_page() -> Any:
 
 def key_figures(code: str, src_ids: list[str]) -> list[dict[str, Any]]:
     """The country page's key-figure cards as rows: label, value, unit, year, source (+ range)."""
-    page = _country_page()
-    vals = page.latest_values(code)
-    rows: list[dict[str, Any]] = []
-    for ind, label in page.CARD_INDICATORS:
-        if ind not in vals:
-            continue
-        v = vals[ind]
-        info = data.indicator_info(ind) or {}
-        src_ids.append(info.get("source_id", ""))
-        rng = (f"{figures.fmt(v['low'])}–{figures.fmt(v['high'])}"
-               if v.get("low") is not None and v.get("high") is not None else "")
-        rows.append({"indicator_id": ind, "label": label, "value": figures.fmt(v["value"]), "raw": v["value"],
-                     "unit": str(info.get("unit", "")), "year": str(v["year"]), "range": rng,
-                     "source": str(info.get("source_title") or info.get("source_id", ""))})
-    same_year = vals.get("ucdp_onesided_deaths", vals.get("ucdp_state_based_deaths", {})).get("year")
-    civ = page._civilian_deaths(code, same_year)
-    if civ:
-        src_ids.append("ucdp_ged")
-        rows.append({"indicator_id": "ged_civilian_deaths", "label": "Civilian deaths (GED events, all violence types)",
-                     "value": figures.fmt(civ["value"]), "raw": civ["value"], "unit": "deaths",
-                     "year": str(civ["year"]), "range": "", "source": f"UCDP GED {civ['versions']}"})
-    return rows
+    return _country_page().key_figure_rows(code, src_ids)
 
 
 def _risk(code: str, src_ids: list[str]) -> tuple[str | None, str | None, str | None]:

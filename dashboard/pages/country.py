@@ -208,25 +208,35 @@ def latest_values(code: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def key_figures(code: str, src_ids: list[str]) -> html.Div:
+def key_figure_rows(code: str, src_ids: list[str]) -> list[dict[str, Any]]:
+    """The key figures as rows (label, value, unit, year, source, low–high range): the cards and the briefing pack
+    both read these, so they always agree."""
     vals = latest_values(code)
-    cards = []
-    same_year = vals.get("ucdp_onesided_deaths", vals.get("ucdp_state_based_deaths", {})).get("year")
-    civ = _civilian_deaths(code, same_year)
+    rows: list[dict[str, Any]] = []
     for ind, label in CARD_INDICATORS:
         if ind not in vals:
             continue
         v = vals[ind]
         info = data.indicator_info(ind) or {}
         src_ids.append(info.get("source_id", ""))
-        rng = (f"range {figures.fmt(v['low'])}–{figures.fmt(v['high'])}"
+        rng = (f"{figures.fmt(v['low'])}–{figures.fmt(v['high'])}"
                if v.get("low") is not None and v.get("high") is not None else "")
-        cards.append(_card(ind, label, figures.fmt(v["value"]), info.get("unit", ""), v["year"],
-                           info.get("source_title") or info.get("source_id", ""), rng))
+        rows.append({"indicator_id": ind, "label": label, "value": figures.fmt(v["value"]), "raw": v["value"],
+                     "unit": str(info.get("unit", "")), "year": str(v["year"]), "range": rng,
+                     "source": str(info.get("source_title") or info.get("source_id", ""))})
+    same_year = vals.get("ucdp_onesided_deaths", vals.get("ucdp_state_based_deaths", {})).get("year")
+    civ = _civilian_deaths(code, same_year)
     if civ:
         src_ids.append("ucdp_ged")
-        cards.append(_card("ged_civilian_deaths", "Civilian deaths (GED events, all violence types)",
-                           figures.fmt(civ["value"]), "deaths", civ["year"], f"UCDP GED {civ['versions']}", ""))
+        rows.append({"indicator_id": "ged_civilian_deaths", "label": "Civilian deaths (GED events, all violence types)",
+                     "value": figures.fmt(civ["value"]), "raw": civ["value"], "unit": "deaths",
+                     "year": str(civ["year"]), "range": "", "source": f"UCDP GED {civ['versions']}"})
+    return rows
+
+
+def key_figures(code: str, src_ids: list[str]) -> html.Div:
+    cards = [_card(r["indicator_id"], r["label"], r["value"], r["unit"], r["year"], r["source"],
+                   f"range {r['range']}" if r["range"] else "") for r in key_figure_rows(code, src_ids)]
     if not cards:
         return html.P("No key figures in the warehouse for this country.", className="text-muted")
     return dbc.Row([dbc.Col(c, xs=6, md=4, lg=3, className="mb-2") for c in cards], className="g-2",
@@ -246,7 +256,7 @@ def _civilian_deaths(code: str, year: int | None) -> dict[str, Any] | None:
     return {"year": year, "value": sub["deaths_civilians"].sum(), "versions": ", ".join(sorted(versions))}
 
 
-def _card(ind: str, label: str, value: str, unit: str, year: int, source: str, extra: str) -> dbc.Card:
+def _card(ind: str, label: str, value: str, unit: str, year: int | str, source: str, extra: str) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.Div(label, className="small text-muted"),
         html.Div(value, className="fs-4 fw-bold", **{"data-indicator": ind, "data-year": str(year)}),
