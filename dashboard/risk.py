@@ -55,9 +55,6 @@ def _readable(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(pl.Series("reason", reasons, dtype=pl.String)).drop("driver_indicator")
 
 
-def _driver() -> str:
-    return "driver_indicator" if "driver_indicator" in data.columns_of("risk_factor_status") else \
-        "NULL::VARCHAR AS driver_indicator"
 
 
 # ------------------------------------------------------------------------------------------------ factors
@@ -67,14 +64,8 @@ def _driver() -> str:
 def factors() -> pl.DataFrame:
     """factor, name, definition, crimes (list), kind, evidence_only — the 14 factors of the UN Framework."""
     if has("risk_factors"):
-        cols = data.columns_of("risk_factors")
-        definition = "definition" if "definition" in cols else "NULL"
-        crimes = "crimes" if "crimes" in cols else "NULL::VARCHAR[]"
-        kind = "kind" if "kind" in cols else "NULL"
-        ev = "evidence_only" if "evidence_only" in cols else "false"
-        return warehouse().frame(
-            f"SELECT CAST(factor AS BIGINT) AS factor, name, {definition} AS definition, {crimes} AS crimes, "
-            f"{kind} AS kind, {ev} AS evidence_only FROM risk_factors ORDER BY factor")
+        return warehouse().frame("SELECT CAST(factor AS BIGINT) AS factor, name, definition, crimes, kind, "
+                                 "evidence_only FROM risk_factors ORDER BY factor")
     return pl.DataFrame({"factor": list(FALLBACK_NAMES), "name": list(FALLBACK_NAMES.values())}).with_columns(
         pl.lit(None, pl.String).alias("definition"), pl.lit(None, pl.List(pl.String)).alias("crimes"),
         pl.lit(None, pl.String).alias("kind"), pl.lit(False).alias("evidence_only"))
@@ -111,7 +102,7 @@ def board(iso3: str) -> pl.DataFrame:
                                   pl.lit(None, pl.Int64).alias("latest_year")).drop("evidence_only")
     df = warehouse().frame(
         "SELECT CAST(factor AS BIGINT) AS factor, status, reason, CAST(n_proxies AS BIGINT) AS n_proxies, "
-        f"CAST(n_evidence AS BIGINT) AS n_evidence, CAST(latest_year AS BIGINT) AS latest_year, {_driver()} "
+        "CAST(n_evidence AS BIGINT) AS n_evidence, CAST(latest_year AS BIGINT) AS latest_year, driver_indicator "
         "FROM risk_factor_status WHERE iso3 = ?", [iso3])
     df = _readable(df)
     return names.drop("evidence_only").join(df, on="factor", how="left").with_columns(
@@ -141,7 +132,7 @@ def statuses(factor: int) -> pl.DataFrame:
     """iso3, status, reason for one factor across all countries (map colouring and filters)."""
     if not has("risk_factor_status"):
         return _empty({"iso3": pl.String, "status": pl.String, "reason": pl.String})
-    return _readable(warehouse().frame(f"SELECT iso3, status, reason, {_driver()} FROM risk_factor_status "
+    return _readable(warehouse().frame("SELECT iso3, status, reason, driver_indicator FROM risk_factor_status "
                                        "WHERE factor = ?", [int(factor)]))
 
 
@@ -163,12 +154,9 @@ def evidence(iso3: str) -> pl.DataFrame:
               "author": pl.String, "stale": pl.Boolean, "stale_reason": pl.String, "file_name": pl.String}
     if not has("evidence"):
         return _empty(schema)
-    cols = data.columns_of("evidence")
-    stale = "stale" if "stale" in cols else "NULL::BOOLEAN"
-    reason = "stale_reason" if "stale_reason" in cols else "NULL"
     return warehouse().frame(
-        f"SELECT CAST(factor AS BIGINT) AS factor, date, claim, citation_url, author, {stale} AS stale, "
-        f"{reason} AS stale_reason, file_name FROM evidence WHERE iso3 = ? ORDER BY factor, date DESC", [iso3])
+        "SELECT CAST(factor AS BIGINT) AS factor, date, claim, citation_url, author, stale, "
+        "stale_reason, file_name FROM evidence WHERE iso3 = ? ORDER BY factor, date DESC", [iso3])
 
 
 # ------------------------------------------------------------------------------------------- risk levels
@@ -244,13 +232,9 @@ def commitments(iso3: str) -> pl.DataFrame:
     if not has("commitment_status"):
         return _empty({"commitment": pl.String, "label": pl.String, "status": pl.String, "since": pl.Date,
                        "withdrawn_on": pl.Date, "source_url": pl.String, "as_of": pl.String, "note": pl.String})
-    cols = data.columns_of("commitment_status")
-    pick = {c: (c if c in cols else "NULL") for c in ("since", "withdrawn_on", "source_url", "as_of")}
-    parts = [c for c in ("completeness", "coverage_note") if c in cols]
-    note = " || ': ' || ".join(parts) if parts else "NULL"
     df = warehouse().frame(
-        f"SELECT commitment, status, {pick['since']} AS since, {pick['withdrawn_on']} AS withdrawn_on, "
-        f"{pick['source_url']} AS source_url, CAST({pick['as_of']} AS VARCHAR) AS as_of, {note} AS note "
+        "SELECT commitment, status, since, withdrawn_on, source_url, CAST(as_of AS VARCHAR) AS as_of, "
+        "completeness || ': ' || coverage_note AS note "
         "FROM commitment_status WHERE iso3 = ?", [iso3])
     order = list(COMMITMENT_LABELS)
     return df.with_columns(

@@ -6,6 +6,7 @@ kept (stale), everything else is refreshed, and the exit code says something wen
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -45,14 +46,33 @@ class UpdateReport:
 
 
 def candidate_files(folders: list[Path]) -> list[Path]:
-    files = []
-    for folder in folders:
+    """Every data file under the folders; a file found twice (same name and bytes, e.g. a cited table both in
+    ../shared/data/curated and data/curated) is read once, from the first folder."""
+    files: list[Path] = []
+    seen: dict[tuple[str, int], list[Path]] = {}
+    for folder in dict.fromkeys(f.resolve() for f in folders):
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith(".") and path.suffix.lower() not in SKIP_SUFFIXES:
-                files.append(path)
+            if not path.is_file() or path.name.startswith(".") or path.suffix.lower() in SKIP_SUFFIXES:
+                continue
+            twins = seen.setdefault((path.name, path.stat().st_size), [])
+            if any(_same_bytes(path, t) for t in twins):
+                continue
+            twins.append(path)
+            files.append(path)
     return files
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    return hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+
+
+def data_folders(from_dir: Path, curated_dir: Path) -> list[Path]:
+    """``--from DIR`` plus, when DIR is a ``raw/`` folder, its sibling ``curated/`` (the layout of ../shared/data:
+    cited fact tables such as the Pillar I treaty tables live there and are read in place, not copied)."""
+    sibling = [from_dir.parent / "curated"] if from_dir.name == "raw" else []
+    return [from_dir, *sibling, curated_dir]
 
 
 def assign_files(files: list[Path], sources: list[Source]) -> tuple[dict[str, list[Path]], list[Path]]:
@@ -156,7 +176,7 @@ def update(
                     console.print(f"[red]{source.id}[/red]: {err}")
         folders = [raw_dir, curated_dir]
     else:
-        folders = [Path(from_dir), curated_dir]
+        folders = data_folders(Path(from_dir), curated_dir)
     files = candidate_files(folders)
     if evidence_dir := os.environ.get("R2P_EVIDENCE"):  # an analysts' evidence folder replaces data/curated/evidence
         default = (Path(curated_dir) / "evidence").resolve()

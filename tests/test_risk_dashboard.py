@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from tests.conftest import SHARED
 from tests.test_risk_factors import layout  # noqa: F401  (fixture: a --from/curated layout of fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def test_country_page_renders_the_board_and_pillar_one(real):
 
     text = str(country.layout(iso3="PHL"))
     assert text.count("factor-row") == 14
-    with open(CURATED / "pillar1" / "rome-statute-parties.csv", encoding="utf-8") as fh:
+    with open(SHARED / "data" / "curated" / "rome-statute-parties.csv", encoding="utf-8") as fh:
         withdrawal = [r for r in csv.DictReader(fh) if r["iso3"] == "PHL" and r["event"] == "withdrawal"]
     assert len(withdrawal) == 1
     assert f"withdrawal effective {withdrawal[0]['date']}" in text  # factor 6 line

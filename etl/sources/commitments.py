@@ -1,7 +1,8 @@
 """Pillar I commitments: Genocide Convention, Rome Statute, ICCPR-OP1, R2P focal points, ACT Code of Conduct.
 
-Cited fact tables in ``data/curated/pillar1/`` (one row per state and event, header ``iso3,state,event,date,
-source_url``), with their source notes in ``data/curated/pillar1/TREATIES.md``. Which commitment a file holds is
+Cited fact tables read in place from ``../shared/data/curated/`` (or any ``--from`` folder, or
+``data/curated/pillar1/``; one row per state and event, header ``iso3,state,event,date,source_url``), with their
+source notes in ``TREATIES.md`` beside them. Which commitment a file holds is
 taken from a ``commitment`` column when present, else from the file's name (``rome-statute-parties.csv``…), since
 the five files share one header.
 
@@ -84,10 +85,10 @@ class Commitments(Source):
     id = "commitments"
     title = "Pillar I commitments — treaty status, R2P focal points, ACT Code of Conduct"
     publisher = "Compiled from the UN Treaty Collection, the ICC and the Global Centre for R2P (see TREATIES.md)"
-    licence = "Cited facts (dates and names) with a source link per row; see data/curated/pillar1/TREATIES.md"
+    licence = "Cited facts (dates and names) with a source link per row; see TREATIES.md beside the tables"
     citation = ("Pillar I commitment tables compiled from the UN Treaty Collection (via zmjones/untreaties), ICC "
                 "Assembly of States Parties, Coalition for the ICC, Global Centre for R2P and Center for UN Reform; "
-                "one source URL per row (data/curated/pillar1/TREATIES.md).")
+                "one source URL per row (TREATIES.md beside the tables).")
     url = "https://treaties.un.org/"
     folder = "pillar1"
     tables = ()
