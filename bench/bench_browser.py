@@ -9,7 +9,10 @@ grid's rows, the catalog table) and Dash has no callback in flight. Two visits p
 
     python -m bench.bench_browser --rows 3000000             # serves the app in-process (werkzeug, threaded)
     python -m bench.bench_browser --url http://127.0.0.1:8050 # or measures a running server (gunicorn)
-    python -m bench.bench_browser --plotly-bundle /path/to/plotly-geo.min.js   # what-if: a partial plotly.js
+    R2P_PLOTLY_BUNDLE=full python -m bench.bench_browser --rows 3000000  # baseline: Dash's full plotly.js
+
+Which plotly.js the server gave the browser (the geo build of dashboard/plotly_bundle.py, or the full one) is
+recorded with the results.
 """
 
 from __future__ import annotations
@@ -70,12 +73,21 @@ def load(page: Any, url: str, ready: str) -> dict[str, float]:
     return {"ms": total, "dom_content_loaded_ms": nav["dcl"], "transfer_kb": nav["bytes"] / 1000}
 
 
-def run(url: str, country: str, rounds: int = 3, in_process: bool = True,
-        plotly_bundle: Path | None = None) -> dict[str, Any]:
-    """``plotly_bundle``: answer the browser's request for Dash's plotly.min.js with this file instead (what-if)."""
-    from playwright.sync_api import sync_playwright
+def served_plotly(url: str) -> str:
+    """Which plotly.js the server answers Dash's plotly URL with: ``geo`` (plotly.js's partial build) or ``full``."""
+    import hashlib
+    import urllib.request
 
-    bundle = plotly_bundle.read_bytes() if plotly_bundle else None
+    from dashboard import plotly_bundle
+
+    with urllib.request.urlopen(f"{url}/_dash-component-suites/plotly/{plotly_bundle.DASH_PLOTLY_PATH}") as r:
+        body = r.read()
+    kind = "geo" if hashlib.sha256(body).hexdigest() == plotly_bundle.SHA256 else "full"
+    return f"{kind} ({len(body) / 1e6:.1f} MB)"
+
+
+def run(url: str, country: str, rounds: int = 3, in_process: bool = True) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
 
     results: dict[str, dict[str, list[dict]]] = {}
     with sync_playwright() as p:
@@ -88,9 +100,6 @@ def run(url: str, country: str, rounds: int = 3, in_process: bool = True,
                     if in_process:
                         drop_server_caches()
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                    if bundle is not None:
-                        context.route("**/plotly.min.js*", lambda route: route.fulfill(
-                            status=200, body=bundle, headers={"content-type": "application/javascript"}))
                     page = context.new_page()
                     res["first visit"].append(load(page, target, ready))
                     page.goto("about:blank")
@@ -106,8 +115,7 @@ def run(url: str, country: str, rounds: int = 3, in_process: bool = True,
                                 "dom_content_loaded_ms": round(max(r["dom_content_loaded_ms"] for r in rs)),
                                 "transfer_kb": round(max(r["transfer_kb"] for r in rs))}
                          for kind, rs in res.items()}
-    return {"url": url, "country": country, "rounds": rounds, "pages": summary,
-            "plotly_bundle": str(plotly_bundle) if plotly_bundle else "dash's plotly.min.js"}
+    return {"url": url, "country": country, "rounds": rounds, "pages": summary, "plotly.js": served_plotly(url)}
 
 
 def main() -> None:
@@ -116,9 +124,6 @@ def main() -> None:
     parser.add_argument("--url", help="measure this running server instead of serving in-process")
     parser.add_argument("--country", default="SDN", help="country page to load")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--plotly-bundle", type=Path,
-                        help="what-if: serve this plotly.js build (e.g. npm plotly.js@4.1.1 dist/plotly-geo.min.js) "
-                             "in place of Dash's full plotly.min.js")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     server = None
@@ -126,12 +131,12 @@ def main() -> None:
     if not url:
         url, server = serve(build(args.rows))
     try:
-        result = run(url, args.country, args.rounds, in_process=server is not None, plotly_bundle=args.plotly_bundle)
+        result = run(url, args.country, args.rounds, in_process=server is not None)
     finally:
         if server is not None:
             server.shutdown()
     result["rows"] = None if args.url else args.rows
-    suffix = "_" + args.plotly_bundle.stem if args.plotly_bundle else ""
+    suffix = "" if result["plotly.js"].startswith("geo") else "_full_plotly"
     out = args.out or OUT / f"browser_{args.rows if not args.url else 'url'}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
@@ -140,7 +145,7 @@ def main() -> None:
     for name, s in result["pages"].items():
         f, r = s["first visit"], s["return visit"]
         print(f"| {name} | {f['p50_ms']} / {f['max_ms']} | {r['p50_ms']} / {r['max_ms']} | {f['transfer_kb']} |")
-    print(f"wrote {out}")
+    print(f"plotly.js served: {result['plotly.js']}; wrote {out}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ OV_TABLE = "ov-table"
 OV_QUERY = "ov-query"
 OV_NAV = "ov-nav"
 OV_NOTICE = "ov-notice"
+OV_LOOKUP = "ov-lookup"  # menus the browser fills itself (clientside callbacks)
 
 # country
 CO_YEARS = "co-years"
@@ -51,6 +52,7 @@ EX_DOWNLOAD = "ex-download"
 EX_GRID_CSV_BTN = "ex-grid-csv-btn"
 EX_QUERY = "ex-query"
 EX_NOTICE = "ex-notice"
+EX_LOOKUP = "ex-lookup"  # menus the browser fills itself (clientside callbacks)
 
 # sources
 SO_REJECT_SOURCE = "so-reject-source"

@@ -58,14 +58,25 @@ def from_folder(raw_dir: Path, target: Path = TARGET) -> bool:
     return True
 
 
+def npm_pack(folder: Path) -> Path:
+    """Download and unpack the npm package ``plotly.js@4.1.1`` into ``folder``; return its ``package/`` folder.
+
+    The npm registry is reachable where PyPI is; npm keeps the tarball in its cache, so a second call is offline.
+    """
+    if not shutil.which("npm"):
+        raise RuntimeError(f"npm is needed to fetch plotly.js {PLOTLYJS} from the npm registry")
+    subprocess.run(["npm", "pack", f"plotly.js@{PLOTLYJS}", "--silent"], cwd=folder, check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["tar", "xzf", f"plotly.js-{PLOTLYJS}.tgz"], cwd=folder, check=True)
+    return folder / "package"
+
+
 def from_npm(target: Path = TARGET) -> None:
-    """``npm pack plotly.js@4.1.1`` and serialise the two maps exactly as plotly.js holds them."""
-    if not shutil.which("npm") or not shutil.which("node"):
-        raise RuntimeError("npm and node are needed to extract the map topojson (or pass --from DIR)")
+    """Serialise the two maps exactly as plotly.js holds them (its geo-assets file has to run in node)."""
+    if not shutil.which("node"):
+        raise RuntimeError("node is needed to extract the map topojson (or pass --from DIR)")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", f"plotly.js@{PLOTLYJS}", "--silent"], cwd=tmp, check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run(["tar", "xzf", f"plotly.js-{PLOTLYJS}.tgz"], cwd=tmp, check=True)
+        npm_pack(Path(tmp))
         subprocess.run(["node", "-e", EXTRACT_JS], cwd=tmp, check=True)
         _install(Path(tmp), target)
 

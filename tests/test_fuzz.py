@@ -238,7 +238,7 @@ def test_every_callback_survives_hostile_inputs(target):
     rng = random.Random(SEED + 1)
     valid = _valid_values()
     callbacks = {k: v for k, v in app.callback_map.items() if v.get("callback") is not None}
-    assert len(callbacks) >= 10, sorted(app.callback_map)
+    assert len(callbacks) >= 5, sorted(app.callback_map)  # the dependent menus run in the browser (clientside)
     n = 0
     for key, spec in callbacks.items():
         values = hostile_values(rng, target["strings"], valid)

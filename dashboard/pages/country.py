@@ -104,7 +104,7 @@ def layout(iso3: str = "", **kwargs: Any) -> html.Div:
 
 def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
     hist = data.risk_history(code)
-    gc = hist.filter(pl.col("list_id") == "gcr2p")
+    gc = figures.split_by(hist, "list_id").get(risk.GCR2P, hist.head(0))
     if gc.height:
         latest = gc.row(0, named=True)
         src_ids.append("r2p_monitor")
@@ -115,19 +115,19 @@ def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
             html.A("source", href=latest["source_url"], target="_blank", rel="noopener noreferrer"),
         ])
         history = details(f"Risk-level history ({gc.height} listings)", table(
-            gc.with_columns(pl.col("as_of").cast(pl.String)), {"as_of": "As of", "risk_level": "Risk level",
-                                                               "situation": "Situation", "source_url": "Source"}))
+            _replaced(gc, gc["as_of"].cast(pl.String)), {"as_of": "As of", "risk_level": "Risk level",
+                                                         "situation": "Situation", "source_url": "Source"}))
     else:
         badge = html.Span("Not listed by R2P Monitor in the warehouse.", className="text-muted",
                           id=ids.CO_RISK_BADGE)
         history = None
     ewp = data.ewp_history(code)
-    ewp2 = ewp.drop_nulls("onset_risk")
-    if ewp2.height:
-        last = ewp2.row(-1, named=True)
+    with_risk = [i for i, v in enumerate(ewp["onset_risk"].to_list()) if v is not None]
+    if with_risk:
+        last = ewp.row(with_risk[-1], named=True)
         src_ids.append(_source_of(data.EWP_RISK) or "ewp_sra")
-        risk = last["onset_risk"]
-        risk_text = f"{risk * 100:.1f}%" if risk is not None and risk <= 1 else figures.fmt(risk)
+        onset = last["onset_risk"]
+        risk_text = f"{onset * 100:.1f}%" if onset is not None and onset <= 1 else figures.fmt(onset)
         rank = f", rank {int(last['rank'])}" if last["rank"] is not None else ""
         window = (f" ({last['window_start']}–{last['window_end']})" if last.get("window_end") else "")
         shown = ewp.with_columns((pl.col("onset_risk") * 100).round(2).alias("onset_risk"),
@@ -156,14 +156,19 @@ def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
 
 def _watchlist_badges(hist: pl.DataFrame) -> html.Div | None:
     """An organisation's own watchlist levels next to the Global Centre's (same shape, own list id)."""
-    own = hist.filter(pl.col("list_id") != risk.GCR2P)
-    if own.height == 0:
+    own = [rows.row(0, named=True) for list_id, rows in figures.split_by(hist, "list_id").items()
+           if list_id is not None and list_id != risk.GCR2P]
+    if not own:
         return None
-    latest = own.group_by("list_id", maintain_order=True).first()
     return html.Div([html.Span([
         dbc.Badge(r["risk_level"], color=RISK_BADGE.get(r["risk_level"], "secondary"), className="me-1"),
         html.Span(f"{risk.list_label(r['list_id'])}, as of {r['as_of']}", className="small me-3"),
-    ], **{"data-list": r["list_id"]}) for r in latest.iter_rows(named=True)], id="co-watchlists", className="mb-1")
+    ], **{"data-list": r["list_id"]}) for r in own], id="co-watchlists", className="mb-1")
+
+
+def _replaced(df: pl.DataFrame, column: pl.Series) -> pl.DataFrame:
+    """``df.with_columns(column)`` for an existing column, without a Polars collect."""
+    return pl.DataFrame([column if c.name == column.name else c for c in df.get_columns()])
 
 
 def _source_of(indicator_id: str) -> str | None:
@@ -192,18 +197,20 @@ def latest_values(code: str) -> dict[str, dict[str, Any]]:
     wanted = tuple(i for i, _ in CARD_INDICATORS) + tuple(f"{i}_{s}" for i in data.DEATH_INDICATORS.values()
                                                          for s in ("low", "high"))
     df = data.country_values(code, wanted)
+    # one pass into Python dicts: a Polars filter per indicator and year costs ~0.2 ms each (45 of them)
+    by_year: dict[str, dict[int, Any]] = {}
+    for ind, year, value in zip(df["indicator_id"].to_list(), df["year"].to_list(), df["value"].to_list(),
+                                strict=True):
+        by_year.setdefault(ind, {}).setdefault(year, value)  # first row wins, as a filter()[0] did
     out: dict[str, dict[str, Any]] = {}
     for ind, _ in CARD_INDICATORS:
-        sub = df.filter(pl.col("indicator_id") == ind)
-        if sub.height == 0:
+        years = by_year.get(ind)
+        if not years:
             continue
-        year = int(sub["year"].max())
-        row = {"year": year, "value": sub.filter(pl.col("year") == year)["value"][0]}
-        prev = sub.filter(pl.col("year") == year - 1)
-        row["previous"] = prev["value"][0] if prev.height else None
+        year = int(max(years))
+        row = {"year": year, "value": years[year], "previous": years.get(year - 1)}
         for s in ("low", "high"):
-            r = df.filter((pl.col("indicator_id") == f"{ind}_{s}") & (pl.col("year") == year))
-            row[s] = r["value"][0] if r.height else None
+            row[s] = by_year.get(f"{ind}_{s}", {}).get(year)
         out[ind] = row
     return out
 
@@ -247,11 +254,11 @@ def _civilian_deaths(code: str, year: int | None) -> dict[str, Any] | None:
     """Civilian deaths summed over GED events, for the year of the country-year cards (the latest GED year may be a
     partial year of candidate events), else the latest year."""
     tot = data.event_totals(code)
-    if tot.height == 0 or tot["deaths_civilians"].drop_nulls().len() == 0:
+    if tot.height == 0 or tot["deaths_civilians"].null_count() == tot.height:
         return None
-    if year is None or tot.filter(pl.col("year") == year).height == 0:
+    if year is None or year not in tot["year"].to_list():
         year = int(tot["year"].max())
-    sub = tot.filter(pl.col("year") == year)
+    sub = figures.where_equal(tot, "year", year)
     versions = {v.strip() for vs in sub["versions"].to_list() if vs for v in vs.split(",") if v.strip()}
     return {"year": year, "value": sub["deaths_civilians"].sum(), "versions": ", ".join(sorted(versions))}
 
@@ -293,9 +300,10 @@ def what_the_data_says(code: str, name: str) -> str:
         scores = ", ".join(f"{ind.removeprefix('pts_').replace('_', ' ')} {figures.fmt(v['value'])}"
                            for ind, v in pts if v["year"] == year)
         parts.append(f"Political Terror Scale scores for {year} (1 best – 5 worst): {scores}.")
-    hist = data.risk_history(code).filter(pl.col("list_id") == "gcr2p")
-    if hist.height:
-        r = hist.row(0, named=True)
+    hist = data.risk_history(code)
+    gc = [i for i, v in enumerate(hist["list_id"].to_list()) if v == risk.GCR2P]
+    if gc:
+        r = hist.row(gc[0], named=True)
         parts.append(f"The Global Centre for R2P listed it as '{r['risk_level']}' as of {r['as_of']}.")
     return " ".join(parts) or "The warehouse holds no figures for this country yet."
 
@@ -310,17 +318,7 @@ def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
     ids3 = [i for i in data.DEATH_INDICATORS.values() if i in have]
     if ids3:
         want = tuple(ids3) + tuple(f"{i}_{s}" for i in ids3 for s in ("low", "high"))
-        df = data.country_values(code, want)
-        frames = []
-        for vt, ind in data.DEATH_INDICATORS.items():
-            if ind not in ids3:
-                continue
-            base = df.filter(pl.col("indicator_id") == ind).select("year", "value")
-            for s in ("low", "high"):
-                base = base.join(df.filter(pl.col("indicator_id") == f"{ind}_{s}").select("year", pl.col("value")
-                                                                                     .alias(s)), on="year", how="left")
-            frames.append(base.with_columns(pl.lit(vt).alias("series")))
-        long = pl.concat(frames, how="vertical_relaxed")
+        long = _deaths_long(data.country_values(code, want), ids3)
         srcs = _sources_of(ids3, src_ids)
         out.append(_chart("co-deaths", figures.time_series(
             long, f"{name}: deaths by type of violence", "Best estimate; shaded band = low–high estimate",
@@ -337,13 +335,13 @@ def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
     out += _simple_series(code, name, vdem, have, src_ids, "co-vdem", f"{name}: V-Dem indices",
                           "Expert-coded indices, 0–1", "index", yrange=(0, 1))
     ewp = data.ewp_history(code)
-    if ewp.height and ewp["onset_risk"].drop_nulls().len():
+    if ewp.height and ewp["onset_risk"].null_count() < ewp.height:
         scale = 100.0 if ewp["onset_risk"].max() <= 1 else 1.0
         year = pl.col("edition").str.slice(0, 4).cast(pl.Int64, strict=False).alias("year")
         long = pl.concat([
-            ewp.select(year, (pl.col(c).cast(pl.Float64) * scale).alias("value"), pl.lit(label).alias("series"))
+            ewp.lazy().select(year, (pl.col(c).cast(pl.Float64) * scale).alias("value"), pl.lit(label).alias("series"))
             for c, label in (("onset_risk", "Onset risk (2 yr)"), ("onset_risk_1yr", "Onset risk (1 yr)"))
-        ]).drop_nulls(["year", "value"])
+        ]).drop_nulls(["year", "value"]).collect()  # one collect
         if long.height:
             out.append(_chart("co-ewp-series", figures.time_series(
                 long, f"{name}: Early Warning Project onset risk", "Risk of a new mass-killing onset within two "
@@ -354,6 +352,29 @@ def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
     return out
 
 
+def _deaths_long(df: pl.DataFrame, ids3: list[str]) -> pl.DataFrame:
+    """year, value, low, high, series: each violence type's best estimates, with the low and high estimate of the
+    same year, in violence-type order. Built from row gathers and dict lookups (a Polars filter/join plan cost
+    ~2 ms); ``indicator_values`` has one row per country, year and indicator (its key), so a year maps to one value.
+    """
+    by_ind = figures.split_by(df, "indicator_id")
+    value_type = df.schema["value"]
+    frames = []
+    for vt, ind in data.DEATH_INDICATORS.items():
+        if ind not in ids3:
+            continue
+        base = by_ind.get(ind, df.head(0))
+        years = base["year"].to_list()
+        cols = [base["year"], base["value"]]
+        for s in ("low", "high"):
+            est = by_ind.get(f"{ind}_{s}", df.head(0))
+            by_year = dict(zip(est["year"].to_list(), est["value"].to_list(), strict=True))
+            cols.append(pl.Series(s, [by_year.get(y) for y in years], dtype=value_type))
+        cols.append(pl.Series("series", [vt] * len(years), dtype=pl.String))
+        frames.append(pl.DataFrame(cols))
+    return pl.concat(frames)
+
+
 def _simple_series(code: str, name: str, inds: tuple[str, ...], have: set[str], src_ids: list[str], gid: str,
                    title: str, subtitle: str, unit: str, yrange: tuple[float, float] | None = None) -> list[Any]:
     inds = tuple(i for i in inds if i in have)
@@ -361,8 +382,9 @@ def _simple_series(code: str, name: str, inds: tuple[str, ...], have: set[str], 
         return []
     df = data.country_values(code, inds)
     labels = {i: (data.indicator_info(i) or {}).get("label", i) for i in inds}
-    long = df.with_columns(pl.col("indicator_id").replace_strict(labels).alias("series")).select("year", "value",
-                                                                                                 "series")
+    # the label column built in Python: replace_strict + select cost two Polars collects (~0.5 ms)
+    long = pl.DataFrame([df["year"], df["value"],
+                         pl.Series("series", [labels[i] for i in df["indicator_id"].to_list()], dtype=pl.String)])
     fig = figures.time_series(long, title, subtitle, _sources_of(list(inds), src_ids), _span(long), unit,
                               yrange=yrange)
     return [_chart(gid, fig, long, title)]
@@ -383,9 +405,25 @@ def _span(df: pl.DataFrame) -> str:
 
 
 def _chart(gid: str, fig: Any, long: pl.DataFrame, label: str) -> html.Div:
-    wide = long.pivot(on="series", index="year", values="value", aggregate_function="first").sort("year",
-                                                                                                   descending=True)
-    return html.Div([graph(gid, fig, label=label), details(f"Table: {label}", md_table(wide, max_rows=200))])
+    return html.Div([graph(gid, fig, label=label), details(f"Table: {label}", md_table(_wide(long), max_rows=200))])
+
+
+def _wide(long: pl.DataFrame) -> pl.DataFrame:
+    """The chart's table: one row per year (newest first), one column per series, first value per cell.
+
+    Same frame as ``long.pivot(on="series", index="year", values="value", aggregate_function="first")
+    .sort("year", descending=True)``, built in Python: a pivot costs ~1 ms and a page has five. Years and series
+    labels are never null here (warehouse key; catalog labels).
+    """
+    years, series, values = long["year"].to_list(), long["series"].to_list(), long["value"].to_list()
+    cells: dict[Any, dict[str, Any]] = {}
+    for y, s, v in zip(years, series, values, strict=True):
+        cells.setdefault(y, {}).setdefault(s, v)
+    rows = sorted(cells, reverse=True)
+    columns = {"year": pl.Series("year", rows, dtype=long.schema["year"])}
+    for s in dict.fromkeys(series):
+        columns[s] = pl.Series(s, [cells[y].get(s) for y in rows], dtype=long.schema["value"])
+    return pl.DataFrame(list(columns.values()))
 
 
 # ---------------------------------------------------------------------------------------------- events
@@ -427,8 +465,8 @@ def build_events(code: str, y0: int, y1: int, types: list[str]) -> tuple[Any, st
     note = (f"{n_events:,} events with {deaths:,} deaths (best estimate) match; "
             + ("shown as 0.5° grid cells because there are more than "
                f"{data.MAX_EVENT_POINTS:,} points." if aggregated else "each point is one event."))
-    summary = (df.group_by("violence_type").agg(pl.col("events").sum(), pl.col("deaths").sum())
-               .sort("violence_type") if df.height else df)
+    summary = (df.lazy().group_by("violence_type").agg(pl.col("events").sum(), pl.col("deaths").sum())
+               .sort("violence_type").collect() if df.height else df)
     tbl = details("Table: events by violence type", table(summary, {"violence_type": "Violence type",
                                                                    "events": "Events", "deaths": "Deaths (best)"}))
     qs = params.encode({"from": y0, "to": y1, "types": list(types_t) or ["none"]})

@@ -10,7 +10,7 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from dashboard import data, figures, ids, params
 from dashboard import risk as riskdata
@@ -58,6 +58,20 @@ def indicator_options(factor: int | None, violence: list[str]) -> list[dict[str,
         allowed = {a for a in allowed if not any(a == e or a.startswith(e + "_") for e in excluded)}
     return [{"label": f"{r['label']} ({r['unit']})", "value": r["indicator_id"]}
             for r in data.indicators().iter_rows(named=True) if r["indicator_id"] in allowed]
+
+
+@data.cached
+def browser_lookup() -> dict[str, Any]:
+    """What the clientside callbacks need to fill the sub-region and indicator menus in the browser (no server
+    round trip): region → sub-regions, and every catalog entry with its risk factors; ``indicator_options`` rules."""
+    return {
+        "regions": [[r, subs] for r, subs in data.regions().items()],
+        "factors": data.risk_factors_available(),
+        "violence_types": list(data.VIOLENCE_TYPES),
+        "death_indicators": [[vt, i] for vt, i in data.DEATH_INDICATORS.items()],
+        "indicators": [[r["indicator_id"], f"{r['label']} ({r['unit']})", list(r["risk_factors"] or [])]
+                       for r in data.indicators().iter_rows(named=True)],
+    }
 
 
 @guarded
@@ -142,6 +156,7 @@ def layout(**kwargs: Any) -> html.Div:
                    style={"height": "480px"}, className="ag-theme-quartz", csvExportParams=out[2]["csv"]),
         dcc.Download(id=ids.EX_DOWNLOAD),
         dcc.Store(id=ids.EX_QUERY, data=out[4]),
+        dcc.Store(id=ids.EX_LOOKUP, data=browser_lookup()),
         html.Div(id=ids.EX_QUERY + "-sync", hidden=True),
     ])
 
@@ -163,29 +178,48 @@ def countries_in(region: str, subregion: str, risk: list[str], factor: int | Non
     return tuple(df["iso3"].to_list())
 
 
-def filtered(region: str, subregion: str, indicators: list[str], y0: int, y1: int,
-             risk: list[str], factor: int | None = None, status: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
-    """The wide table the grid shows and the CSV contains: one row per country-year, one column per indicator."""
-    inds = tuple(i for i in indicators if i in data.indicator_ids())
-    iso3s = countries_in(region, subregion, risk, factor, status)
-    if not inds or not iso3s:
-        return pl.DataFrame(schema={"iso3": pl.String, "name": pl.String, "m49_region": pl.String,
-                                    "m49_subregion": pl.String, "year": pl.Int64})
-    long = data.panel(inds, iso3s, int(y0), int(y1))
+EMPTY_WIDE = {"iso3": pl.String, "name": pl.String, "m49_region": pl.String, "m49_subregion": pl.String,
+              "year": pl.Int64}
+
+
+def _wide(long: pl.DataFrame, inds: tuple[str, ...]) -> pl.DataFrame:
+    """Long panel rows (sorted by name, year, indicator) → one row per country-year, one column per indicator."""
     if long.height == 0:
-        return pl.DataFrame(schema={"iso3": pl.String, "name": pl.String, "m49_region": pl.String,
-                                    "m49_subregion": pl.String, "year": pl.Int64})
+        return pl.DataFrame(schema=EMPTY_WIDE)
     wide = long.pivot(on="indicator_id", index=["iso3", "name", "m49_region", "m49_subregion", "year"],
                       values="value", aggregate_function="first")
     cols = [i for i in inds if i in wide.columns]
     return wide.select("iso3", "name", "m49_region", "m49_subregion", "year", *cols).sort(["name", "year"])
 
 
+def filtered(region: str, subregion: str, indicators: list[str], y0: int, y1: int,
+             risk: list[str], factor: int | None = None, status: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
+    """The wide table the grid shows and the CSV contains: one row per country-year, one column per indicator."""
+    inds = tuple(i for i in indicators if i in data.indicator_ids())
+    iso3s = countries_in(region, subregion, risk, factor, status)
+    if not inds or not iso3s:
+        return pl.DataFrame(schema=EMPTY_WIDE)
+    return _wide(data.panel(inds, iso3s, int(y0), int(y1)), inds)
+
+
 def build(region: str, subregion: str, factor: int | None, indicators: list[str], y0: int, y1: int,
           violence: list[str], risk: list[str], chosen: list[str], x: str | None, y: str | None,
           status: list[str] | tuple[str, ...] = ()) -> tuple:
-    indicators = [i for i in (indicators or []) if i in data.indicator_ids()][:MAX_INDICATORS]
-    wide = filtered(region, subregion, indicators, y0, y1, risk, factor, status)
+    known = set(data.indicator_ids())
+    indicators = [i for i in (indicators or []) if i in known][:MAX_INDICATORS]
+    xi = x or (indicators[0] if indicators else None)
+    yi = y or (indicators[1] if len(indicators) > 1 else None)
+    scatter_ids = tuple(dict.fromkeys((xi, yi))) if xi in known and yi in known else ()
+    # one panel query for the grid, the series and the scatter (the same rows as one query each: panel() sorts by
+    # name, year, indicator and a filter keeps that order)
+    iso3s = countries_in(region, subregion, risk, factor, status)
+    inds = tuple(indicators)
+    wanted = tuple(dict.fromkeys((*inds, *scatter_ids)))
+    long_all = data.panel(wanted, iso3s, int(y0), int(y1)) if wanted and iso3s else pl.DataFrame()
+    if not inds or not iso3s:
+        wide = pl.DataFrame(schema=EMPTY_WIDE)
+    else:
+        wide = _wide(long_all if wanted == inds else long_all.filter(pl.col("indicator_id").is_in(inds)), inds)
     qs = params.encode({"region": region, "subregion": subregion, "factor": factor, "status": list(status),
                         "indicators": indicators, "from": y0, "to": y1, "violence": violence, "risk": risk,
                         "countries": chosen, "x": x, "y": y})
@@ -194,7 +228,9 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
     if indicators and wide.height:
         first = indicators[0]
         info = data.indicator_info(first) or {"label": first, "unit": "", "source_title": ""}
-        pool = wide.drop_nulls(first) if first in wide.columns else wide.clear()
+        # the first indicator may have no value at all here (its column is then absent): an empty chart, no error
+        pool = wide.drop_nulls(first) if first in wide.columns else \
+            wide.clear().with_columns(pl.lit(None, pl.Float64).alias(first))
         if chosen:
             pick = [c for c in chosen if c in set(pool["iso3"].to_list())][:MAX_COUNTRIES]
         else:
@@ -212,13 +248,11 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
     else:
         series_div = html.P("Choose at least one indicator with values for this selection.", className="text-muted")
     # scatter of two indicators at the last year of the range (each country's latest value in the range)
-    xi = x or (indicators[0] if indicators else None)
-    yi = y or (indicators[1] if len(indicators) > 1 else None)
-    if xi and yi and xi in data.indicator_ids() and yi in data.indicator_ids():
-        iso3s = countries_in(region, subregion, risk, factor, status)
-        long = data.panel(tuple(dict.fromkeys((xi, yi))), iso3s, int(y0), int(y1)) if iso3s else pl.DataFrame()
+    if scatter_ids:
+        long = long_all if wanted == scatter_ids or not iso3s else \
+            long_all.filter(pl.col("indicator_id").is_in(scatter_ids))
         if long.height:
-            latest = long.sort("year").group_by("iso3", "indicator_id").last()
+            latest = long.sort("year").group_by("iso3", "indicator_id", maintain_order=True).last()
             pts = latest.pivot(on="indicator_id", index=["iso3", "name", "m49_region"], values="value",
                                aggregate_function="first")
             if xi in pts.columns and yi in pts.columns:
@@ -290,17 +324,45 @@ def _clean(region: Any, sub: Any, factor: Any, inds: Any, years: Any, violence: 
     return region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status
 
 
-@callback(Output(ids.EX_INDICATORS, "options"), Input(ids.EX_FACTOR, "value"), Input(ids.EX_VIOLENCE, "value"),
-          prevent_initial_call=True)
-def on_factor(factor: int | None, violence: list[str] | None) -> list:
-    return indicator_options(factor if factor in data.risk_factors_available() else None,
-                             [v for v in (violence or []) if v in data.VIOLENCE_TYPES])
+# The sub-region and indicator menus and the grid's CSV button run in the browser (clientside callbacks on the
+# lookup above, same rules as indicator_options() and the region filter): no server round trip.
+clientside_callback(
+    """
+    function (factor, violence, lk) {
+        // catalog entries narrowed to a risk factor and, for UCDP deaths, to the chosen violence types
+        if (!lk) { return window.dash_clientside.no_update; }
+        if (lk.factors.indexOf(factor) < 0) { factor = null; }
+        var chosen = (Array.isArray(violence) ? violence : []).filter(function (v) {
+            return lk.violence_types.indexOf(v) >= 0;
+        });
+        var excluded = [];
+        if (chosen.length) {
+            lk.death_indicators.forEach(function (d) { if (chosen.indexOf(d[0]) < 0) { excluded.push(d[1]); } });
+        }
+        return lk.indicators.filter(function (r) {
+            return (factor === null || r[2].indexOf(factor) >= 0) && !excluded.some(function (e) {
+                return r[0] === e || r[0].indexOf(e + '_') === 0;
+            });
+        }).map(function (r) { return {label: r[1], value: r[0]}; });
+    }
+    """,
+    Output(ids.EX_INDICATORS, "options"), Input(ids.EX_FACTOR, "value"), Input(ids.EX_VIOLENCE, "value"),
+    State(ids.EX_LOOKUP, "data"), prevent_initial_call=True,
+)
 
-
-@callback(Output(ids.EX_SUBREGION, "options"), Input(ids.EX_REGION, "value"), prevent_initial_call=True)
-def on_region(region: str | None) -> list:
-    regions = data.regions()
-    return regions.get(region, []) if region else [s for v in regions.values() for s in v]
+clientside_callback(
+    """
+    function (region, lk) {
+        // a region narrows the sub-region menu to its M49 sub-regions
+        if (!lk) { return window.dash_clientside.no_update; }
+        var subs = [];
+        lk.regions.forEach(function (r) { if (!region || r[0] === region) { subs = subs.concat(r[1]); } });
+        return subs;
+    }
+    """,
+    Output(ids.EX_SUBREGION, "options"), Input(ids.EX_REGION, "value"), State(ids.EX_LOOKUP, "data"),
+    prevent_initial_call=True,
+)
 
 
 @callback(
@@ -316,10 +378,9 @@ def update(*args: Any) -> tuple:
     return series, scatter, grid["rows"], grid["cols"], grid["csv"], count, qs
 
 
-@callback(Output(ids.EX_GRID, "exportDataAsCsv"), Input(ids.EX_GRID_CSV_BTN, "n_clicks"), prevent_initial_call=True)
-def export_grid(n: int | None) -> bool:
-    """AG Grid's own export: respects the grid's column filters and sort; attribution lines are prepended."""
-    return bool(n)
+# AG Grid's own export: respects the grid's column filters and sort; attribution lines are prepended (csvExportParams)
+clientside_callback("function (n) { return !!n; }", Output(ids.EX_GRID, "exportDataAsCsv"),
+                    Input(ids.EX_GRID_CSV_BTN, "n_clicks"), prevent_initial_call=True)
 
 
 def csv_text(region: str, subregion: str, indicators: list[str], y0: int, y1: int, risk: list[str],

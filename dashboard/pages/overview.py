@@ -7,7 +7,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from dashboard import data, figures, ids, params, risk
 from dashboard.components import disclaimer, graph, guarded, md_table, notices, source_list, url_sync
@@ -38,6 +38,51 @@ def years_for(indicator: str, list_id: str = risk.GCR2P) -> list[int]:
     if indicator == FACTOR_MODE:
         return []
     return risk.list_years(list_id) if indicator == data.RISK_LEVEL_MODE else data.indicator_years(indicator)
+
+
+def _year_runs(years: list[int]) -> list[list[int]]:
+    """[[first, last], ...] runs of consecutive years: a few KB for every indicator instead of ~30 KB."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and runs[-1][1] == y - 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return runs
+
+
+@data.cached
+def _status_factors() -> list[int]:
+    """Factors with at least one country status (the same test as ``risk.statuses(f).height``, in one query)."""
+    if not data.has("risk_factor_status"):
+        return []
+    return [int(r[0]) for r in data.warehouse().rows("SELECT DISTINCT factor FROM risk_factor_status ORDER BY 1")]
+
+
+@data.cached
+def browser_lookup() -> dict[str, Any]:
+    """What the page's clientside callbacks need to fill the dependent menus in the browser, with no server round
+    trip: region → sub-regions, map-colour options per risk factor, years per indicator and list, country codes.
+    The same rules as ``indicator_options`` / ``years_for`` / the region filter, applied to these lists."""
+    lists = risk.lists()
+    factors = risk.factor_numbers()
+    status = set(_status_factors())
+    return {
+        "regions": [[r, subs] for r, subs in data.regions().items()],
+        "factors": factors,
+        "status_factors": [f for f in factors if f in status],
+        "risk_option": {"label": "Risk level (R2P Monitor or a watchlist)", "value": data.RISK_LEVEL_MODE}
+        if lists else None,
+        "indicators": [[r["indicator_id"], f"{r['label']} ({r['unit']})", list(r["risk_factors"] or [])]
+                       for r in data.indicators().iter_rows(named=True)],
+        "years": {i: _year_runs(y) for i, y in data.indicator_year_map().items()},
+        "lists": lists,
+        "list_years": {x: risk.list_years(x) for x in dict.fromkeys([*lists, risk.GCR2P])},
+        "default_list": risk.GCR2P,
+        "risk_mode": data.RISK_LEVEL_MODE,
+        "factor_mode": FACTOR_MODE,
+        "iso3": sorted(data.country_names()),
+    }
 
 
 def spec() -> list[params.Param]:
@@ -133,6 +178,7 @@ def layout(**kwargs: Any) -> html.Div:
             dbc.Col(html.Div(tbl, id=ids.OV_TABLE, className="ranked"), lg=4),
         ]),
         dcc.Store(id=ids.OV_QUERY),
+        dcc.Store(id=ids.OV_LOOKUP, data=browser_lookup()),
         html.Div(id=ids.OV_QUERY + "-sync", hidden=True),
         dcc.Location(id=ids.OV_NAV, refresh="callback-nav"),
     ])
@@ -230,50 +276,6 @@ def _factor_map(factor: int, region: str, subregion: str, only: set[str] | None,
 
 
 @callback(
-    Output(ids.OV_INDICATOR, "options"),
-    Output(ids.OV_INDICATOR, "value"),
-    Input(ids.OV_FACTOR, "value"),
-    State(ids.OV_INDICATOR, "value"),
-    prevent_initial_call=True,
-)
-def on_factor(factor: int | None, indicator: str) -> tuple[list, Any]:
-    """A new factor narrows the map-colour choices; an indicator it does not cover gives way to its status."""
-    factor = factor if factor in risk.factor_numbers() else None
-    opts = indicator_options(factor)
-    values = [o["value"] for o in opts]
-    if indicator in values and not (indicator == FACTOR_MODE and factor is None):
-        return opts, indicator
-    preferred = [v for v in values if v not in (data.RISK_LEVEL_MODE,)]
-    return opts, (preferred or values or [data.RISK_LEVEL_MODE])[0]
-
-
-@callback(
-    Output(ids.OV_YEAR, "options"),
-    Output(ids.OV_YEAR, "value"),
-    Input(ids.OV_INDICATOR, "value"),
-    Input(ids.OV_LIST, "value"),
-    State(ids.OV_YEAR, "value"),
-    prevent_initial_call=True,
-)
-def on_indicator(indicator: str, list_id: str | None, year: int | None) -> tuple[list, Any]:
-    years = years_for(indicator, list_id if list_id in risk.lists() else risk.GCR2P)
-    return [{"label": str(y), "value": y} for y in reversed(years)], year if year in years else (years or [None])[-1]
-
-
-@callback(
-    Output(ids.OV_SUBREGION, "options"),
-    Output(ids.OV_SUBREGION, "value"),
-    Input(ids.OV_REGION, "value"),
-    State(ids.OV_SUBREGION, "value"),
-    prevent_initial_call=True,
-)
-def on_region(region: str | None, sub: str | None) -> tuple[list, Any]:
-    regions = data.regions()
-    subs = regions.get(region, []) if region else [s for v in regions.values() for s in v]
-    return [{"label": s, "value": s} for s in subs], sub if sub in subs else None
-
-
-@callback(
     Output(ids.OV_MAP, "figure"),
     Output(ids.OV_LEGEND, "children"),
     Output(ids.OV_TABLE, "children"),
@@ -303,14 +305,106 @@ def update(indicator: str, year: int | None, region: str | None, subregion: str 
                  subregion if isinstance(subregion, str) else ALL, factor, status, list_id)
 
 
-@callback(Output(ids.OV_NAV, "href"), Input(ids.OV_MAP, "clickData"), prevent_initial_call=True)
-def on_click(click: dict | None) -> str:
-    try:
-        point = click["points"][0]
-        iso3 = point.get("location") or point["customdata"][-1]
-    except (TypeError, KeyError, IndexError):
-        return no_update
-    return f"/country/{iso3}" if iso3 in data.country_names() else no_update
+# The dependent menus and the map click run in the browser (clientside callbacks on the lookup above): they need no
+# data the page does not already hold, so they cost no server round trip. Same rules as indicator_options(),
+# years_for() and the region filter; tests/browser/test_dashboard_browser.py checks them against the warehouse.
+clientside_callback(
+    """
+    function (factor, indicator, lk) {
+        // a new factor narrows the map-colour choices; an indicator it does not cover gives way to its status
+        var nu = window.dash_clientside.no_update;
+        if (!lk) { return [nu, nu]; }
+        if (lk.factors.indexOf(factor) < 0) { factor = null; }
+        var opts = lk.risk_option ? [lk.risk_option] : [];
+        if (factor !== null && lk.status_factors.indexOf(factor) >= 0) {
+            opts.unshift({label: 'Status of risk factor ' + factor, value: lk.factor_mode});
+        }
+        lk.indicators.forEach(function (r) {
+            if (factor === null || r[2].indexOf(factor) >= 0) { opts.push({label: r[1], value: r[0]}); }
+        });
+        var values = opts.map(function (o) { return o.value; });
+        if (values.indexOf(indicator) >= 0 && !(indicator === lk.factor_mode && factor === null)) {
+            return [opts, indicator];
+        }
+        var preferred = values.filter(function (v) { return v !== lk.risk_mode; });
+        return [opts, (preferred.length ? preferred : (values.length ? values : [lk.risk_mode]))[0]];
+    }
+    """,
+    Output(ids.OV_INDICATOR, "options"),
+    Output(ids.OV_INDICATOR, "value"),
+    Input(ids.OV_FACTOR, "value"),
+    State(ids.OV_INDICATOR, "value"),
+    State(ids.OV_LOOKUP, "data"),
+    prevent_initial_call=True,
+)
 
+clientside_callback(
+    """
+    function (indicator, listId, year, lk) {
+        // the years offered for a map mode (factor statuses are current, so they have none); newest first
+        var nu = window.dash_clientside.no_update;
+        if (!lk) { return [nu, nu]; }
+        var has = function (o, k) { return Object.prototype.hasOwnProperty.call(o, k); };
+        if (lk.lists.indexOf(listId) < 0) { listId = lk.default_list; }
+        var years = [];
+        if (indicator === lk.risk_mode) {
+            years = has(lk.list_years, listId) ? lk.list_years[listId] : [];
+        } else if (indicator !== lk.factor_mode && has(lk.years, indicator)) {
+            lk.years[indicator].forEach(function (run) {
+                for (var y = run[0]; y <= run[1]; y++) { years.push(y); }
+            });
+        }
+        var opts = years.slice().reverse().map(function (y) { return {label: String(y), value: y}; });
+        var value = years.indexOf(year) >= 0 ? year : (years.length ? years[years.length - 1] : null);
+        return [opts, value];
+    }
+    """,
+    Output(ids.OV_YEAR, "options"),
+    Output(ids.OV_YEAR, "value"),
+    Input(ids.OV_INDICATOR, "value"),
+    Input(ids.OV_LIST, "value"),
+    State(ids.OV_YEAR, "value"),
+    State(ids.OV_LOOKUP, "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    """
+    function (region, sub, lk) {
+        // a region narrows the sub-region menu to its M49 sub-regions; a sub-region outside it is cleared
+        var nu = window.dash_clientside.no_update;
+        if (!lk) { return [nu, nu]; }
+        var subs = [];
+        lk.regions.forEach(function (r) { if (!region || r[0] === region) { subs = subs.concat(r[1]); } });
+        return [subs.map(function (s) { return {label: s, value: s}; }), subs.indexOf(sub) >= 0 ? sub : null];
+    }
+    """,
+    Output(ids.OV_SUBREGION, "options"),
+    Output(ids.OV_SUBREGION, "value"),
+    Input(ids.OV_REGION, "value"),
+    State(ids.OV_SUBREGION, "value"),
+    State(ids.OV_LOOKUP, "data"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    """
+    function (click, lk) {
+        // a click on a country of the map opens its page
+        var nu = window.dash_clientside.no_update;
+        var point = click && click.points && click.points[0];
+        if (!lk || !point) { return nu; }
+        var iso3 = point.location;
+        if (!iso3 && Array.isArray(point.customdata) && point.customdata.length) {
+            iso3 = point.customdata[point.customdata.length - 1];
+        }
+        return lk.iso3.indexOf(iso3) >= 0 ? '/country/' + iso3 : nu;
+    }
+    """,
+    Output(ids.OV_NAV, "href"),
+    Input(ids.OV_MAP, "clickData"),
+    State(ids.OV_LOOKUP, "data"),
+    prevent_initial_call=True,
+)
 
 url_sync(ids.OV_QUERY, ids.OV_QUERY + "-sync")

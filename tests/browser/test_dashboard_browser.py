@@ -103,7 +103,10 @@ class Visit:
         self.base = base_url
         self.errors: list[str] = []
         self.requests: list[str] = []
+        self.posts: list[str] = []  # bodies of the callback requests (which callbacks ran on the server)
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("request", lambda r: self.posts.append(r.post_data or "{}")
+                     if r.url.split("?")[0].endswith("/_dash-update-component") else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
 
@@ -184,7 +187,21 @@ def test_world_map_draws_country_shapes(visit):
     assert visit.page.locator(".un-disclaimer").count() == 1
 
 
-def test_map_click_and_table_link_open_country_page(visit):
+def test_browser_runs_plotly_geo_build_with_exactly_the_apps_trace_types(visit):
+    from dashboard import plotly_bundle
+
+    if not plotly_bundle.installed():
+        pytest.skip("plotly.js geo bundle not installed (python -m dashboard.plotly_bundle): full plotly.js served")
+    visit.go("/country/SDN", "#co-event-map .scattergeo")
+    traces = visit.page.evaluate("() => Object.keys(window.Plotly.PlotSchema.get().traces).sort()")
+    assert traces == sorted(plotly_bundle.TRACE_TYPES)  # the constant the chart guard checks is what the browser has
+    sizes = visit.page.evaluate("() => performance.getEntriesByType('resource')"
+                                ".filter(r => r.name.includes('/plotly/package_data/')).map(r => r.decodedBodySize)")
+    assert sizes and all(s == plotly_bundle.BUNDLE.stat().st_size for s in sizes)
+    assert visit.page.locator(".js-plotly-plot").count() >= 5 and visit.errors == []
+
+
+def test_map_click_and_table_link_open_country_page(visit, warehouse):
     page = visit.page
     visit.go("/?region=Africa", ".choroplethlayer path")
     x, y = page.evaluate(
@@ -196,6 +213,8 @@ def test_map_click_and_table_link_open_country_page(visit):
     page.mouse.click(x, y)
     page.wait_for_url("**/country/SDN")
     page.wait_for_selector("#co-name")
+    assert page.inner_text("#co-name") == query(warehouse, "SELECT name FROM countries WHERE iso3 = 'SDN'", [])[0][0]
+    assert not [o for o in callback_posts(visit) if "ov-nav" in o]  # the click is handled in the browser
     visit.go("/", "#ov-table a")
     first = page.locator("#ov-table tbody a").first
     href = first.get_attribute("href")
@@ -300,13 +319,22 @@ def test_unknown_iso3_and_junk_parameters(visit):
     assert visit.errors == [] and visit.offsite() == []
 
 
-def test_grid_export_and_keyboard(visit):
+def test_grid_export_and_keyboard(visit, warehouse):
     page = visit.page
     visit.go("/explore?region=Europe&indicators=pts_amnesty&from=2020&to=2022", "#ex-grid .ag-row")
     with page.expect_download() as info:
         page.click("#ex-grid-csv-btn")
     text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert "# Source: Political Terror Scale" in text and "# Filter: /explore?region=Europe" in text
+    # the grid's own rows (all pages of it, not only the 50 shown), as in the warehouse
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    got = pl.read_csv(io.StringIO(body)).select("ISO3", "Year", pl.col("^Political Terror Scale.*$").cast(pl.Float64))
+    want = query(warehouse, "SELECT v.iso3, v.year, v.value FROM indicator_values v JOIN countries c USING (iso3) "
+                 "LEFT JOIN m49_regions m USING (iso3) WHERE v.indicator_id = 'pts_amnesty' AND v.value IS NOT NULL "
+                 "AND coalesce(m.m49_region, c.m49_region) = 'Europe' AND v.year BETWEEN 2020 AND 2022 "
+                 "ORDER BY 1, 2", [])
+    assert sorted(got.rows()) == want and len(want) > 50
+    assert not [o for o in callback_posts(visit) if "exportDataAsCsv" in o]  # the button is handled in the browser
     # keyboard: Tab from the top reaches the navigation and every filter of the page
     visit.go("/", ".choroplethlayer path")
     focused = []
@@ -355,6 +383,108 @@ def test_map_and_explorer_filter_by_factor_status(visit, warehouse):
     codes = set(page.evaluate("() => Array.from(document.querySelectorAll('#ex-grid .ag-center-cols-container "
                               "[col-id=iso3]')).map(e => e.innerText)"))
     assert codes and codes <= elevated
+    assert visit.errors == [] and visit.offsite() == []
+
+
+def options_of(page, dropdown_id: str) -> list[str]:
+    """The option labels a user sees when opening a Dash 4 dropdown (closed again afterwards)."""
+    page.click(f"#{dropdown_id}")
+    page.wait_for_selector("[role=option]")
+    labels = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return [x.strip() for x in labels]
+
+
+def callback_posts(visit_: Visit) -> list[str]:
+    """Output keys of every callback request the page sent so far (clientside callbacks send none)."""
+    return [json.loads(body).get("output", "") for body in visit_.posts]
+
+
+def subregions_of(db: Path, region: str) -> list[str]:
+    """M49 sub-regions of a region with at least one country, as the warehouse has them (m49_regions first)."""
+    return [r[0] for r in query(db, "SELECT DISTINCT coalesce(m.m49_subregion, c.m49_subregion) AS s "
+                                    "FROM countries c LEFT JOIN m49_regions m USING (iso3) "
+                                    "WHERE coalesce(m.m49_region, c.m49_region) = ? AND s IS NOT NULL ORDER BY 1",
+                                [region])]
+
+
+def test_region_narrows_subregions_in_the_browser(visit, warehouse):
+    """Region → sub-region menus are filled by the browser (no request), with the warehouse's M49 sub-regions."""
+    page = visit.page
+    visit.go("/", ".choroplethlayer path")
+    africa, europe = subregions_of(warehouse, "Africa"), subregions_of(warehouse, "Europe")
+    assert "Sub-Saharan Africa" in africa and "Western Europe" in europe
+    choose(page, "ov-region", "Africa")
+    page.wait_for_function("() => location.search.includes('region=Africa')")
+    visit.settle()
+    assert options_of(page, "ov-subregion") == africa
+    choose(page, "ov-subregion", africa[-1])
+    page.wait_for_function("() => location.search.includes('subregion=')")
+    visit.settle()
+    choose(page, "ov-region", "Europe")  # a sub-region outside the new region is cleared
+    page.wait_for_function("() => location.search.includes('region=Europe') && !location.search.includes('subregion=')")
+    visit.settle()
+    assert options_of(page, "ov-subregion") == europe
+    visit.go("/explore", "#ex-grid .ag-row")
+    choose(page, "ex-region", "Europe")
+    page.wait_for_function("() => location.search.includes('region=Europe')")
+    visit.settle()
+    assert options_of(page, "ex-subregion") == europe
+    posts = callback_posts(visit)
+    assert any("ov-map.figure" in o for o in posts) and any("ex-series.children" in o for o in posts)
+    assert not [o for o in posts if "subregion.options" in o]
+    assert visit.errors == [] and visit.offsite() == []
+
+
+def indicator_labels(db: Path, factor: int | None, without: tuple[str, ...] = ()) -> list[str]:
+    """Catalog entries with values (mapped to ``factor`` when given; not ``without`` nor its variants
+    ``<id>_low/_high``), labelled as the menus label them."""
+    rows = query(db, "SELECT indicator_id, label, unit FROM indicators WHERE indicator_id IN (SELECT indicator_id "
+                 "FROM indicator_values) AND (?::BIGINT IS NULL OR list_contains(risk_factors, ?::BIGINT)) "
+                 "ORDER BY indicator_id", [factor, factor])
+    return [f"{label} ({unit})" for i, label, unit in rows
+            if not any(i == w or i.startswith(w + "_") for w in without)]
+
+
+def test_indicator_and_year_options_follow_factor_and_indicator(visit, warehouse):
+    """Risk factor → map-colour and explorer indicator menus, indicator → year menu: filled by the browser."""
+    page = visit.page
+    visit.go("/", ".choroplethlayer path")
+    name = query(warehouse, "SELECT name FROM risk_factors WHERE factor = 11", [])[0][0]
+    choose(page, "ov-factor", f"11. {name}")
+    page.wait_for_function("() => location.search.includes('factor=11')")
+    visit.settle()
+    has_status = query(warehouse, "SELECT count(*) FROM risk_factor_status WHERE factor = 11", [])[0][0] > 0
+    want = (["Status of risk factor 11"] if has_status else []) + ["Risk level (R2P Monitor or a watchlist)"] + \
+        indicator_labels(warehouse, 11)
+    assert options_of(page, "ov-indicator") == want
+    assert "indicator=ucdp_onesided_deaths" in page.url  # the default is mapped to factor 11: kept
+    # a new indicator offers exactly its years, newest first, and keeps the map's year when it has it
+    choose(page, "ov-indicator", "Ongoing mass-killing episodes")
+    page.wait_for_function("() => location.search.includes('indicator=ewp_mass_killing_ongoing')")
+    visit.settle()
+    years = [str(r[0]) for r in query(warehouse, "SELECT DISTINCT year FROM indicator_values WHERE indicator_id = "
+                                      "'ewp_mass_killing_ongoing' AND value IS NOT NULL ORDER BY 1 DESC", [])]
+    before = str(query(warehouse, "SELECT max(year) FROM indicator_values WHERE indicator_id = "
+                       "'ucdp_onesided_deaths' AND value IS NOT NULL", [])[0][0])
+    shown = options_of(page, "ov-year")
+    assert shown == years[:len(shown)] and len(shown) >= min(len(years), 5)
+    assert page.inner_text("#ov-year").strip() == (before if before in years else years[0])
+    # the explorer's indicator menu follows its factor and violence-type filters
+    visit.go("/explore", "#ex-grid .ag-row")
+    choose(page, "ex-factor", f"11. {name}")
+    page.wait_for_function("() => location.search.includes('factor=11')")
+    visit.settle()
+    # (a multi-select lists its chosen options first: compare the sets)
+    assert sorted(options_of(page, "ex-indicators")) == sorted(indicator_labels(warehouse, 11))
+    choose(page, "ex-violence", "state-based")  # one-sided deaths are not state-based: left out of the menu
+    page.wait_for_function("() => location.search.includes('violence=state-based')")
+    visit.settle()
+    narrowed = indicator_labels(warehouse, 11, without=("ucdp_onesided_deaths", "ucdp_nonstate_deaths"))
+    assert len(narrowed) < len(indicator_labels(warehouse, 11))
+    assert sorted(options_of(page, "ex-indicators")) == sorted(narrowed)
+    posts = callback_posts(visit)
+    assert not [o for o in posts if "indicators.options" in o or "ov-indicator.options" in o or "ov-year" in o]
     assert visit.errors == [] and visit.offsite() == []
 
 
