@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -28,7 +29,8 @@ import numpy as np
 
 from bench.warehouses import OUT, build
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian chromium (never `playwright install`), launched the same way by the bench and the browser tests
+CHROMIUM = os.environ.get("R2P_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = [("overview", "/", ".choroplethlayer path"),

@@ -42,3 +42,14 @@ def shared_warehouse(shared_raw, tmp_path_factory) -> Path:
     report = update(db=db, from_dir=shared_raw, quiet=True)
     assert db.exists(), report
     return db
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of one SQL query on a warehouse file, read-only (tests check figures against the warehouse)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

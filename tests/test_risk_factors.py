@@ -19,16 +19,9 @@ from etl.runner import update
 from etl.sources.un_framework import REFERENCE
 from etl.sources.un_framework import SOURCE as FRAMEWORK
 from tests.conftest import FIXTURES
+from tests.conftest import query as q
 
 EVIDENCE_ONLY = {4, 5, 10, 12, 14}
-
-
-def q(db: Path, sql: str, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 # -- the 14 factors as data ---------------------------------------------------------------------------------------

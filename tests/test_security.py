@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.bench_browser import ARGS, CHROMIUM
 from etl.download import fetch, file_meta
 from etl.model import Download, SourceError
 from tests.conftest import FIXTURES
@@ -239,9 +240,6 @@ def test_mirror_credentials_never_reach_messages_or_disk(publisher, tmp_path):
 
 
 # ---------------------------------------------------------------- in the real browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 WATCH_CSP = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));

@@ -12,6 +12,7 @@ import pytest
 
 from etl.runner import update
 from tests.conftest import FIXTURES, ROOT
+from tests.conftest import query as q
 
 
 @pytest.fixture
@@ -26,14 +27,6 @@ def raw(tmp_path: Path) -> Path:
 
 def run(raw: Path, db: Path, only=("m49", "r2p_monitor")):
     return update(db=db, from_dir=raw / "raw", only=list(only), quiet=True, curated_dir=raw / "curated")
-
-
-def q(db: Path, sql: str, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_build_loads_values_and_records_rejects(raw: Path, tmp_path: Path):

@@ -16,15 +16,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-import duckdb
 import polars as pl
 import pytest
 
+from bench.bench_browser import ARGS, CHROMIUM
+from tests.conftest import query
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = os.environ.get("R2P_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -151,14 +150,6 @@ def choose(page, dropdown_id: str, option_text: str) -> None:
     page.fill(".dash-dropdown-search", option_text)
     page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option_text))).first.click()
     page.keyboard.press("Escape")
-
-
-def query(db: Path, sql: str, params: list) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 PAGES = [("overview", "/", ".choroplethlayer path"),

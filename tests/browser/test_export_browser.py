@@ -14,9 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-CHROMIUM = os.environ.get("R2P_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+from bench.bench_browser import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 sync_api = pytest.importorskip("playwright.sync_api")
