@@ -2,9 +2,11 @@
 inside each callback, nothing cached.
 
 ``install(db)`` loads the tables into pandas and swaps the per-selection query functions of ``dashboard.data`` for
-pandas versions returning the same frames (same columns, same rows), so the very same callbacks, figures and Dash
-serialisation run on top; only the data step differs. ``uninstall()`` restores the DuckDB versions. Catalog lookups
-(countries, indicator catalog, regions) keep the app's versions: a naive app computes those once at start-up too.
+pandas versions returning the same frames (same columns, same rows), so the very same callbacks and figures run on
+top; only the data step differs. bench/bench_callbacks.py times it twice: under our JSON encoder (the data step
+alone) and under Dash's stock encoder without our response cache (the common pattern as a whole). ``uninstall()``
+restores the DuckDB versions. Catalog lookups (countries, indicator catalog, regions, the reject menu) keep the
+app's versions: a naive app computes those once at start-up too.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from dashboard import data
 
 EVENT_COLUMNS = ("iso3", "year", "event_date", "latitude", "longitude", "violence_type", "deaths_best",
                  "deaths_low", "deaths_high", "deaths_civilians", "where_description", "source_version")
-REPLACED = ("map_values", "indicator_years", "risk_levels_asof", "_country_all", "panel", "event_years", "events",
-            "event_totals", "risk_history", "rejects_count", "rejects_page")
+REPLACED = ("map_values", "indicator_years", "risk_levels_asof", "_country_all", "explore_wide", "event_years",
+            "events", "event_totals", "risk_history", "rejects_count", "rejects_page")
 _T: dict[str, pd.DataFrame] = {}
 _SAVED: dict[str, Any] = {}
 
@@ -72,11 +74,16 @@ def _country_all(iso3: str) -> pl.DataFrame:
     return _pl(iv[(iv.iso3 == iso3) & iv.value.notna()].sort_values(["indicator_id", "year"]))
 
 
-def panel(indicator_ids: tuple[str, ...], iso3s: tuple[str, ...], year_from: int, year_to: int) -> pl.DataFrame:
+def explore_wide(indicator_ids: tuple[str, ...], iso3s: tuple[str, ...], year_from: int,
+                 year_to: int) -> pl.DataFrame:
     iv = _T["iv"]
-    df = iv[iv.indicator_id.isin(indicator_ids) & iv.iso3.isin(iso3s) & iv.year.between(year_from, year_to)
-            & iv.value.notna()]
-    return _pl(df).join(data.countries(), on="iso3", how="inner").sort(["name", "year", "indicator_id"])
+    ids = list(dict.fromkeys(indicator_ids))
+    df = iv[iv.indicator_id.isin(ids) & iv.iso3.isin(iso3s) & iv.year.between(year_from, year_to) & iv.value.notna()]
+    wide = df.pivot_table(index=["iso3", "year"], columns="indicator_id", values="value", aggfunc="first")
+    wide = wide.reindex(columns=ids).reset_index()
+    wide.columns = ["iso3", "year", *ids]
+    return _pl(wide).join(data.countries(), on="iso3", how="inner").sort("name", "year").select(
+        "iso3", "name", "m49_region", "m49_subregion", "year", *[pl.col(i).cast(pl.Float64) for i in ids])
 
 
 def event_years(iso3: str) -> tuple[int, int] | None:

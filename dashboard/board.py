@@ -11,7 +11,7 @@ import polars as pl
 from dash import html
 
 from dashboard import figures, risk
-from dashboard.components import details, graph, md_table
+from dashboard.components import graph, lazy_details, md_table
 
 BOARD_ID = "co-board"
 PILLAR_ID = "co-pillar1"
@@ -96,7 +96,7 @@ def risk_factor_board(code: str, src_ids: list[str]) -> html.Div:
             fev = ev_by.get(f)
             body: list[Any] = [html.Div(r["reason"] or "", className="small")]
             if fpx is not None and fpx.height:
-                body.append(details(f"Proxies ({fpx.height})", _proxy_table(fpx)))
+                body.append(lazy_details(f"proxies-{f}", f"Proxies ({fpx.height})", _proxy_table(fpx)))
             if f == 6 and pillar.height:
                 body.append(html.Div(f"Pillar I commitments (mitigating): {_pillar_summary(pillar)}",
                                      className="small"))
@@ -187,7 +187,7 @@ def risk_timeline(code: str, name: str) -> html.Div | None:
     tbl = md_table(shown, {"as_of": "Date", "list": "List", "previous": "From", "risk_level": "To",
                            "source_url": "Source"})
     return html.Div([graph(TIMELINE_ID, fig, label="Risk-level timeline"),
-                     details(f"Level changes ({changes.height})", tbl)])
+                     lazy_details("level-changes", f"Level changes ({changes.height})", tbl)])
 
 
 def _list_labels(list_ids: pl.Series) -> pl.Series:

@@ -31,6 +31,11 @@ CO_ISO3 = "co-iso3"
 CO_RISK_BADGE = "co-risk-badge"
 CO_CARDS = "co-cards"
 
+# tables under charts filled when their <details> is first opened (pattern-matching ids: {"type": …, "index": key})
+LAZY_SUMMARY = "lazy-summary"
+LAZY_TABLE = "lazy-table"
+LAZY_SOURCE = "lazy-source"
+
 # explore
 EX_REGION = "ex-region"
 EX_SUBREGION = "ex-subregion"

@@ -59,8 +59,16 @@ def test_callback_bench_covers_every_callback_without_errors(app, bench_db):
     server_callbacks = [d for d in app.server.test_client().get("/_dash-dependencies").json
                         if not d.get("clientside_function")]
     assert len(result["rows"]) == len(server_callbacks)
-    assert all(r["errors"] == 0 and r.get("naive_errors") == 0 for r in result["rows"]), result["rows"]
+    assert all(r["errors"] == 0 and r.get("naive_errors") == 0 and r.get("naive_stock_errors") == 0
+               for r in result["rows"]), result["rows"]
     assert "| callback |" in bench_callbacks.table(result["rows"])
+    # the stock-Dash baseline run put our encoder and the response cache back
+    from dash import _callback
+
+    from dashboard import fast_json, response_cache
+
+    assert _callback.to_json is fast_json.to_json
+    assert hasattr(app.server.view_functions[response_cache.CALLBACK_ROUTE], "__wrapped__")
 
 
 def test_load_generator_replays_pages_and_callbacks(app):
@@ -94,7 +102,9 @@ def test_event_cells_give_the_same_maps_and_totals_as_the_events(app, monkeypatc
         maps = []
         for sel in selections:
             df, aggregated = data.events(*sel)
-            maps.append((df.sort(df.columns) if df.height else df, aggregated))
+            if aggregated:  # a fixed order (two workers send the same bytes): cells by latitude, longitude, type
+                assert_frame_equal(df, df.sort("latitude", "longitude", "violence_type"))
+            maps.append((df, aggregated))
         return maps, data.event_totals("SDN"), data.event_years("SDN")
 
     cell_maps, cell_totals, cell_years = snapshot()
@@ -108,6 +118,28 @@ def test_event_cells_give_the_same_maps_and_totals_as_the_events(app, monkeypatc
         assert_frame_equal(a, b)
     assert_frame_equal(cell_totals, event_totals)
     assert cell_years == event_years
+
+
+def test_listing_and_reject_catalogs_answer_as_their_sql(app, bench_db):
+    """risk_levels_asof filters one cached list of listings and the reject totals come from one grouped count: same
+    rows as the per-call SQL they replace (real R2P Monitor listings and real rejects)."""
+    from dashboard import data
+    from tests.conftest import query
+
+    years = [y for (y,) in query(bench_db, "SELECT DISTINCT year(as_of) FROM r2p_risk_levels ORDER BY 1")]
+    assert years
+    for year in [None, years[0] - 1, *years]:
+        want = query(bench_db, "SELECT iso3, risk_level, as_of, source_url, situation FROM r2p_risk_levels "
+                     "WHERE coalesce(list_id, 'gcr2p') = 'gcr2p' AND (? IS NULL OR as_of <= make_date(?, 12, 31)) "
+                     "QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY as_of DESC, row_number DESC) = 1 "
+                     "ORDER BY iso3", [year, year])
+        assert data.risk_levels_asof(year).sort("iso3").rows() == want, year
+    sources = [s for (s,) in query(bench_db, "SELECT DISTINCT source_id FROM rejects ORDER BY 1")]
+    assert data.reject_sources() == sources and sources
+    for source in [None, *sources, "no such source"]:
+        want = query(bench_db, "SELECT count(*) FROM rejects WHERE (? IS NULL OR source_id = ?)", [source, source])
+        assert data.rejects_count(source) == want[0][0], source
+        assert want[0][0] > 0 or source == "no such source"
 
 
 def _requests(app) -> list:

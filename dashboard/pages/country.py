@@ -11,7 +11,18 @@ import polars as pl
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import board, data, figures, ids, narratives, params, risk
-from dashboard.components import details, disclaimer, graph, guarded, md_table, notices, source_list, table, url_sync
+from dashboard.components import (
+    details,
+    disclaimer,
+    graph,
+    guarded,
+    lazy_details,
+    md_table,
+    notices,
+    source_list,
+    table,
+    url_sync,
+)
 from dashboard.export.links import pack_buttons
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
@@ -135,7 +146,7 @@ def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
         ewp_block = html.Div([
             html.Span(f"Early Warning Project, {last['edition']} edition: risk of a new mass-killing onset within "
                       f"two years{window} {risk_text}{rank}.", id="co-ewp"),
-            details(f"EWP editions ({ewp.height})", md_table(
+            lazy_details("ewp-editions", f"EWP editions ({ewp.height})", md_table(
                 shown, {"edition": "Edition", "window_start": "Window from", "window_end": "to",
                         "onset_risk": "Onset risk, 2 yr (%)", "onset_risk_1yr": "1 yr (%)", "rank": "Rank"})),
         ])
@@ -405,7 +416,8 @@ def _span(df: pl.DataFrame) -> str:
 
 
 def _chart(gid: str, fig: Any, long: pl.DataFrame, label: str) -> html.Div:
-    return html.Div([graph(gid, fig, label=label), details(f"Table: {label}", md_table(_wide(long), max_rows=200))])
+    return html.Div([graph(gid, fig, label=label),
+                     lazy_details(gid, f"Table: {label}", md_table(_wide(long), max_rows=200))])
 
 
 def _wide(long: pl.DataFrame) -> pl.DataFrame:

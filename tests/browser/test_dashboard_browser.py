@@ -192,6 +192,22 @@ def test_browser_runs_plotly_geo_build_with_exactly_the_apps_trace_types(visit):
     assert visit.page.locator(".js-plotly-plot").count() >= 5 and visit.errors == []
 
 
+def test_polyfill_loads_but_browser_keeps_its_own_trim_and_number_parsing(visit):
+    """assets/native-builtins.js: Dash's polyfill still runs, its slow trim/parseFloat/parseInt copies are undone."""
+    visit.go("/", ".choroplethlayer path")
+    state = visit.page.evaluate("""() => ({
+        polyfill: window._babelPolyfill === true && typeof window.regeneratorRuntime === 'object',
+        native: ['trim', 'trimStart', 'trimEnd', 'trimLeft', 'trimRight'].map(n => String.prototype[n])
+            .concat([parseFloat, parseInt, Number.parseFloat, Number.parseInt])
+            .map(f => Function.prototype.toString.call(f).includes('[native code]')),
+        values: [' a\\n'.trim(), parseFloat(' -0.5e1 '), parseInt('0x1A'), Number.parseInt(' 42px'), '\\u180e'.trim()],
+    })""")
+    assert state["polyfill"]
+    assert state["native"] == [True] * 9
+    assert state["values"] == ["a", -5, 26, 42, "\u180e"]  # U+180E is not white space since Unicode 6.3
+    assert visit.errors == []
+
+
 def test_map_click_and_table_link_open_country_page(visit, warehouse):
     page = visit.page
     visit.go("/?region=Africa", ".choroplethlayer path")
@@ -274,6 +290,34 @@ def test_sdn_page_matches_warehouse(visit, warehouse):
     visit.settle()
     types = page.evaluate("() => document.querySelector('#co-event-map .js-plotly-plot').data.map(t => t.name)")
     assert "non-state" not in types
+    assert visit.errors == [] and visit.offsite() == []
+
+
+def test_chart_tables_are_filled_when_opened(visit, warehouse):
+    """The text alternative under a chart is drawn on first open (keyboard or click), with the warehouse's values."""
+    from dashboard.components import _cell
+    from dashboard.data import PTS_INDICATORS
+
+    visit.go("/country/SDN", "#co-pts .js-plotly-plot")
+    page = visit.page
+    key = json.dumps({"index": "co-pts", "type": "lazy-table"}, separators=(",", ":"))
+    table = page.locator(f"[id='{key}']")
+    assert table.locator("table").count() == 0  # not drawn at load
+    summary = page.locator(f"[id='{key.replace('lazy-table', 'lazy-summary')}']")
+    summary.focus()
+    page.keyboard.press("Enter")
+    table.locator("table").wait_for()
+    rows = query(warehouse, "SELECT year, indicator_id, value FROM indicator_values WHERE iso3 = 'SDN' "
+                 "AND list_contains(?, indicator_id) AND value IS NOT NULL ORDER BY year DESC", [list(PTS_INDICATORS)])
+    latest = rows[0][0]
+    first_row = table.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert first_row[0] == str(latest)
+    assert sorted(c for c in first_row[1:] if c != "–") == sorted(_cell(v) for y, _, v in rows
+                                                                 if y == latest and v is not None)
+    assert table.locator("tbody tr").count() == len({y for y, _, _ in rows})
+    page.keyboard.press("Enter")  # closing and reopening keeps the table
+    page.keyboard.press("Enter")
+    assert table.locator("tbody tr").count() == len({y for y, _, _ in rows})
     assert visit.errors == [] and visit.offsite() == []
 
 
