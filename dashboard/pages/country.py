@@ -417,25 +417,7 @@ def _span(df: pl.DataFrame) -> str:
 
 def _chart(gid: str, fig: Any, long: pl.DataFrame, label: str) -> html.Div:
     return html.Div([graph(gid, fig, label=label),
-                     lazy_details(gid, f"Table: {label}", md_table(_wide(long), max_rows=200))])
-
-
-def _wide(long: pl.DataFrame) -> pl.DataFrame:
-    """The chart's table: one row per year (newest first), one column per series, first value per cell.
-
-    Same frame as ``long.pivot(on="series", index="year", values="value", aggregate_function="first")
-    .sort("year", descending=True)``, built in Python: a pivot costs ~1 ms and a page has five. Years and series
-    labels are never null here (warehouse key; catalog labels).
-    """
-    years, series, values = long["year"].to_list(), long["series"].to_list(), long["value"].to_list()
-    cells: dict[Any, dict[str, Any]] = {}
-    for y, s, v in zip(years, series, values, strict=True):
-        cells.setdefault(y, {}).setdefault(s, v)
-    rows = sorted(cells, reverse=True)
-    columns = {"year": pl.Series("year", rows, dtype=long.schema["year"])}
-    for s in dict.fromkeys(series):
-        columns[s] = pl.Series(s, [cells[y].get(s) for y in rows], dtype=long.schema["value"])
-    return pl.DataFrame(list(columns.values()))
+                     lazy_details(gid, f"Table: {label}", md_table(figures.year_table(long), max_rows=200))])
 
 
 # ---------------------------------------------------------------------------------------------- events

@@ -227,21 +227,6 @@ def _series_rows(wide: pl.DataFrame, first: str, chosen: list[str]) -> pl.DataFr
         "year", pl.col(first).alias("value"), pl.col("name").alias("series")).collect()
 
 
-def _series_table(long: pl.DataFrame) -> pl.DataFrame:
-    """``long`` as year (newest first) × one column per series, built from Python lists (a few hundred cells; a
-    Polars pivot + sort costs more than that)."""
-    if not long.height:
-        return long
-    cells: dict[str, dict[int, float]] = {}
-    for year, value, name in zip(long["year"].to_list(), long["value"].to_list(), long["series"].to_list(),
-                                 strict=True):
-        cells.setdefault(name, {})[year] = value
-    years = sorted(set(long["year"].to_list()), reverse=True)
-    return pl.DataFrame([pl.Series("year", years, dtype=long.schema["year"]),
-                         *(pl.Series(name, [vals.get(y) for y in years], dtype=pl.Float64)
-                           for name, vals in cells.items())])
-
-
 def _scatter_points(full: pl.DataFrame | None, xi: str, yi: str) -> pl.DataFrame:
     """Each country's latest value of ``xi`` and of ``yi`` within the range (countries with both), ordered by the
     first year either has a value, then name (the order of the scatter's points)."""
@@ -302,8 +287,9 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
         fig = figures.time_series(long, f"{info['label']}: comparison",
                                   ", ".join(dict.fromkeys(long["series"].to_list())) or "no country",
                                   info.get("source_title") or "", f"{y0}–{y1}", info["unit"])
+        table = figures.year_table(long) if long.height else long
         series_div = [graph("ex-series-graph", fig, label="Comparison time series"),
-                      lazy_details("ex-series", "Table: comparison", md_table(_series_table(long)))]
+                      lazy_details("ex-series", "Table: comparison", md_table(table))]
     else:
         series_div = html.P("Choose at least one indicator with values for this selection.", className="text-muted")
     # scatter of two indicators at the last year of the range (each country's latest value in the range)
