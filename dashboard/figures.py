@@ -7,6 +7,7 @@ palettes (viridis sequential, Okabe-Ito categorical) and receives numpy arrays, 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -163,23 +164,27 @@ def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: 
     if df.height == 0:
         return empty_figure(title, "No values in the warehouse for this selection.")
     traces: list[dict] = []
-    # rows gathered per series instead of a filter + sort per series: each Polars collect costs ~0.2 ms and a
-    # country page draws 17 series; series keep the order they first appear in
-    for i, (name, sub) in enumerate(split_by(df, "series").items()):
-        sub = _sorted_by(sub, "year")
+    # each column converted to numpy once, then picked per series by row numbers: a Polars filter, cast or sort per
+    # series and column costs ~0.1 ms a series and a country page draws 17; series keep their first-appearance order
+    band = "low" in df.columns and "high" in df.columns
+    whole = _series_columns(df, band)
+    in_order = df["year"].null_count() == 0
+    for i, (name, rows) in enumerate(row_numbers(df, "series").items()):
+        cols = {k: v[rows] for k, v in whole.items()}
+        if not (in_order and (len(rows) < 2 or bool((np.diff(cols["year"]) > 0).all()))):
+            cols = _series_columns(df[rows].sort("year"), band)  # years not strictly increasing: sorted, as before
         colour = (colours or {}).get(name, OKABE_ITO[i % len(OKABE_ITO)])
-        if "low" in sub.columns and "high" in sub.columns and sub["low"].null_count() < sub.height:
-            keep = pl.Series([lo is not None and hi is not None
-                              for lo, hi in zip(sub["low"].to_list(), sub["high"].to_list(), strict=True)])
-            years = sub["year"].filter(keep).to_numpy()
-            traces.append({"type": "scatter", "x": years, "y": sub["high"].filter(keep).cast(pl.Float64).to_numpy(),
+        if band and cols["has_low"].any():
+            keep = cols["keep"]
+            years = cols["year"][keep]
+            traces.append({"type": "scatter", "x": years, "y": cols["high"][keep],
                            "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
                            "legendgroup": name})
-            traces.append({"type": "scatter", "x": years, "y": sub["low"].filter(keep).cast(pl.Float64).to_numpy(),
+            traces.append({"type": "scatter", "x": years, "y": cols["low"][keep],
                            "mode": "lines", "line": {"width": 0}, "fill": "tonexty", "fillcolor": _alpha(colour, 0.2),
                            "name": f"{name} (low–high)", "hoverinfo": "skip", "showlegend": False,
                            "legendgroup": name})
-        traces.append({"type": "scatter", "x": sub["year"].to_numpy(), "y": sub["value"].cast(pl.Float64).to_numpy(),
+        traces.append({"type": "scatter", "x": cols["year"], "y": cols["value"],
                        "mode": mode, "name": name, "legendgroup": name, "line": {"color": colour, "width": 2},
                        "marker": {"size": 5},
                        "hovertemplate": f"{name}<br>%{{x}}: %{{y:,.4~g}} {unit}<extra></extra>"})
@@ -191,6 +196,17 @@ def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: 
         "hovermode": "x unified",
     }
     return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=340)
+
+
+def _series_columns(df: pl.DataFrame, band: bool) -> dict[str, np.ndarray]:
+    """A time series' columns as numpy arrays: year, value (Float64, null → NaN) and, for a band, low and high
+    (Float64), has_low (low not null) and keep (low and high not null)."""
+    out = {"year": df["year"].to_numpy(), "value": df["value"].cast(pl.Float64).to_numpy()}
+    if band:  # validity in Python (``is_not_null`` is a Polars collect)
+        low_ok, high_ok = (np.array([v is not None for v in df[c].to_list()], dtype=bool) for c in ("low", "high"))
+        out.update(low=df["low"].cast(pl.Float64).to_numpy(), high=df["high"].cast(pl.Float64).to_numpy(),
+                   has_low=low_ok, keep=low_ok & high_ok)
+    return out
 
 
 def year_table(long: pl.DataFrame) -> pl.DataFrame:
@@ -206,33 +222,49 @@ def year_table(long: pl.DataFrame) -> pl.DataFrame:
     for y, s, v in zip(years, series, values, strict=True):
         cells.setdefault(y, {}).setdefault(s, v)
     rows = sorted(cells, reverse=True)
-    columns = {"year": pl.Series("year", rows, dtype=long.schema["year"])}
+    schema = long.schema  # built anew on every access
+    columns = {"year": pl.Series("year", rows, dtype=schema["year"])}
     for s in dict.fromkeys(series):
-        columns[s] = pl.Series(s, [cells[y].get(s) for y in rows], dtype=long.schema["value"])
+        columns[s] = pl.Series(s, [cells[y].get(s) for y in rows], dtype=schema["value"])
     return pl.DataFrame(list(columns.values()))
+
+
+def row_numbers(df: pl.DataFrame, column: str) -> dict[Any, list[int]]:
+    """Row numbers of each value of ``column``, values in first-appearance order; a null value gets no rows (as in
+    :func:`split_by`)."""
+    index: dict[Any, list[int]] = {}
+    for i, v in enumerate(df[column].to_list()):
+        index.setdefault(v, []).append(i)
+    if None in index:
+        index[None] = []
+    return index
 
 
 def split_by(df: pl.DataFrame, column: str) -> dict[Any, pl.DataFrame]:
     """``{v: df.filter(pl.col(column) == v)}`` for each value in first-appearance order, by row gathers (no Polars
     collect per value). A null value matches no row, as in the filter."""
-    index: dict[Any, list[int]] = {}
-    for i, v in enumerate(df[column].to_list()):
-        index.setdefault(v, []).append(i)
     # rows of a value are usually contiguous (sorted data): a zero-copy slice then, else a gather
-    return {v: (df.head(0) if v is None else df.slice(rows[0], len(rows))
-                if rows[-1] - rows[0] + 1 == len(rows) else df[rows]) for v, rows in index.items()}
+    return {v: (df.head(0) if not rows else df.slice(rows[0], len(rows))
+                if rows[-1] - rows[0] + 1 == len(rows) else df[rows]) for v, rows in row_numbers(df, column).items()}
 
 
-def where_equal(df: pl.DataFrame, column: str, value: Any) -> pl.DataFrame:
-    """``df.filter(pl.col(column) == value)`` for a non-null value, by a numpy mask and a row gather (no collect)."""
-    return df[np.flatnonzero(df[column].to_numpy() == value)]
+def rounded(s: pl.Series, decimals: int) -> pl.Series:
+    """``s.round(decimals)`` for a float Series, nulls kept, without the Polars collect behind ``Series.round``
+    (~0.2–0.4 ms each in a page render). numpy's ``round`` is the same half-to-even rounding (x·10^d, rint,
+    ÷10^d): tests/test_country_fast_paths.py checks it against Polars."""
+    values = np.round(s.to_numpy(), decimals).tolist()
+    return pl.Series(s.name, [None if v is None else r for v, r in zip(s.to_list(), values, strict=True)],
+                     dtype=s.dtype)
 
 
 def _sorted_by(df: pl.DataFrame, column: str) -> pl.DataFrame:
-    """``df.sort(column)``, skipped when the column already strictly increases (same rows, no Polars collect)."""
-    n, values = df.height, df[column]
-    if n < 2 or (values.null_count() == 0 and bool((values.slice(1) > values.slice(0, n - 1)).all())):
-        return df
+    """``df.sort(column)`` for a few dozen dates or years: ordered in Python and gathered (a Polars sort or date
+    comparison is a collect, ~0.5 ms in a page render). Ties or nulls: Polars sorts, as its order is then its own."""
+    values = df[column].to_list()
+    if None not in values:
+        order = sorted(range(len(values)), key=values.__getitem__)
+        if all(values[a] < values[b] for a, b in itertools.pairwise(order)):  # no ties: the one sorted order
+            return df if order == list(range(len(values))) else df[order]
     return df.sort(column)
 
 
@@ -251,12 +283,12 @@ def event_map(df: pl.DataFrame, aggregated: bool, title: str, subtitle: str, sou
     traces = []
     with_labels = not aggregated and df.height <= 3000 and "label" in df.columns
     # each column converted once and masked per violence type: the same arrays as filtering the frame per type
-    types = df["violence_type"].to_numpy() if df.height else None
+    types = df["violence_type"] if df.height else None  # compared in Polars: a string column to numpy is ~0.1 ms
     cols = {c: df[c].cast(pl.Float32).to_numpy() for c in ("deaths", "latitude", "longitude")} if df.height else {}
     events = df["events"].cast(pl.Float32).to_numpy() if aggregated and df.height else None
     labels = df["label"].to_list() if with_labels and df.height else []
     for vt, colour in VIOLENCE_COLOURS.items():
-        rows = np.flatnonzero(types == vt) if df.height else []
+        rows = np.flatnonzero((types == vt).to_numpy()) if types is not None else []  # a null type matches none
         if len(rows) == 0:
             continue
         deaths = cols["deaths"][rows]
@@ -295,14 +327,18 @@ def scatter(df: pl.DataFrame, x_label: str, y_label: str, title: str, subtitle: 
     if df.height == 0:
         return empty_figure(title, "No country has both indicators for this selection.")
     traces = []
-    # one partition instead of a filter per region (rows keep their order within each region)
-    parts = df.with_columns(pl.col("m49_region").fill_null("—").alias("_region")).partition_by(
-        "_region", as_dict=True, maintain_order=True)
-    for i, region in enumerate(sorted(key for (key,) in parts)):
-        sub = parts[(region,)]
+    # each column converted once, then picked by row numbers per region (rows keep their order within a region):
+    # a Polars partition or a filter per region costs ~1 ms more
+    rows: dict[str, list[int]] = {}
+    for i, region in enumerate(df["m49_region"].to_list()):
+        rows.setdefault("—" if region is None else region, []).append(i)
+    xs, ys = df["x"].cast(pl.Float64).to_numpy(), df["y"].cast(pl.Float64).to_numpy()
+    names = df["name"].to_list()
+    for i, region in enumerate(sorted(rows)):
+        picked = np.array(rows[region])
         traces.append({
-            "type": "scatter", "x": sub["x"].cast(pl.Float64).to_numpy(), "y": sub["y"].cast(pl.Float64).to_numpy(),
-            "mode": "markers", "name": region, "text": sub["name"].to_list(),
+            "type": "scatter", "x": xs[picked], "y": ys[picked],
+            "mode": "markers", "name": region, "text": [names[r] for r in rows[region]],
             "marker": {"color": OKABE_ITO[i % len(OKABE_ITO)], "size": 8, "opacity": 0.8, "line": {"width": 0.5}},
             "hovertemplate": "<b>%{text}</b><br>x: %{x:,.4~g}<br>y: %{y:,.4~g}<extra></extra>",
         })

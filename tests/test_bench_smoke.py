@@ -172,6 +172,10 @@ def test_fast_json_answers_are_byte_identical_to_dash(app, monkeypatch):
     assert len(values) > 10
     for value in values:  # every page and callback answer, encoded both ways
         assert fast_json.to_json(value) == _utils.to_json(value)
+    # plotly's escapes (</script>-safe) on text with every escaped character beside non-ASCII ones
+    text = {"claim": "Côte d'Ivoire – </script><b>a/b</b>\u2028line\u2029para — 1–2", "n": [1.5, None]}
+    assert fast_json.to_json(text) == _utils.to_json(text)
+    assert "\\u003c\\u002fscript\\u003e" in fast_json.to_json(text) and "\\u2028line" in fast_json.to_json(text)
 
 
 def test_response_cache_repeats_answers_and_sees_a_new_warehouse(app, bench_db, tmp_path):

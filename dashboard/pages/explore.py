@@ -10,6 +10,7 @@ import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import numpy as np
+import orjson
 import polars as pl
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
@@ -222,9 +223,10 @@ def _series_rows(wide: pl.DataFrame, first: str, chosen: list[str]) -> pl.DataFr
         # numpy on the column (a Polars filter + sort + head costs ~4× more here); stable: ties keep name order
         ok, years = has.to_numpy(), wide["year"].to_numpy()
         rows = np.flatnonzero(ok & (years == years[ok].max())) if ok.any() else np.zeros(0, dtype=np.int64)
-        pick = wide[rows[np.argsort(-values.to_numpy()[rows], kind="stable")][:5]]["iso3"].to_list()
-    return wide.lazy().filter(pl.col(first).is_not_null() & pl.col("iso3").is_in(pick)).select(
-        "year", pl.col(first).alias("value"), pl.col("name").alias("series")).collect()
+        pick = wide["iso3"].gather(rows[np.argsort(-values.to_numpy()[rows], kind="stable")][:5]).to_list()
+    keep = has & wide["iso3"].is_in(pick)  # Series filters, not a lazy query: half the time on this small table
+    return pl.DataFrame([wide["year"].filter(keep), values.filter(keep).alias("value"),
+                         wide["name"].filter(keep).alias("series")])
 
 
 def _scatter_points(full: pl.DataFrame | None, xi: str, yi: str) -> pl.DataFrame:
@@ -251,11 +253,11 @@ def _scatter_points(full: pl.DataFrame | None, xi: str, yi: str) -> pl.DataFrame
                          full[last_x[keep]][xi].alias("x"), full[last_y[keep]][yi].alias("y")])
 
 
-def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
-    """``df.to_dicts()`` built column by column (one to_list per column): ~20 % faster on the grid's rows (equal
-    lengths by construction: a strict zip would cost that gain back)."""
-    names = df.columns
-    return [dict(zip(names, row, strict=False)) for row in zip(*(s.to_list() for s in df.get_columns()), strict=False)]
+def grid_rows(df: pl.DataFrame) -> orjson.Fragment:
+    """The grid's rowData as JSON written by Polars (in Rust) and embedded as is in the answer: the same bytes as
+    encoding ``df.to_dicts()`` with orjson (tests/test_explore_wide.py) at a third of the cost (~1 ms for 7,000
+    rows instead of ~3.5 ms for the dicts and their encoding)."""
+    return orjson.Fragment(df.write_json())
 
 
 def build(region: str, subregion: str, factor: int | None, indicators: list[str], y0: int, y1: int,
@@ -316,7 +318,7 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
              for i in indicators if i in wide.columns]
     attribution = "\n".join(attribution_lines(indicators, bool(risk), qs))
     max_rows = grid_row_cap(len(cols))
-    grid = {"rows": _records(wide.head(max_rows)), "cols": cols,
+    grid = {"rows": grid_rows(wide.head(max_rows)), "cols": cols,
             "csv": {"fileName": f"r2p-explore-grid-{y0}-{y1}.csv", "prependContent": attribution + "\n"}}
     count = f"{wide.height:,} country-years, {wide['iso3'].n_unique() if wide.height else 0} countries."
     if wide.height > max_rows:

@@ -193,8 +193,6 @@ def build(indicator: str, year: int | None, region: str, subregion: str, factor:
     only = risk.countries_with(factor, status)
     if only is not None:
         scope += f" · factor {factor} {' / '.join(status)}"
-    latest_levels = data.risk_levels_asof(year).select(
-        "iso3", pl.format("{} ({})", "risk_level", pl.col("as_of").dt.strftime("%Y-%m")).alias("risk_level"))
     if indicator == FACTOR_MODE and factor is not None:
         return (*_factor_map(factor, region, subregion, only, scope), qs)
     if indicator == data.RISK_LEVEL_MODE:
@@ -215,14 +213,19 @@ def build(indicator: str, year: int | None, region: str, subregion: str, factor:
     info = data.indicator_info(indicator) or {"label": indicator, "unit": "", "source_title": "", "higher_is_worse":
                                               True, "source_id": "", "description": ""}
     df = _filter(data.map_values(indicator, year) if year else pl.DataFrame(), region, subregion, only)
-    df = df.join(latest_levels, on="iso3", how="left") if df.height else df
+    if df.height:
+        latest_levels = data.risk_levels_asof(year).select(
+            "iso3", pl.format("{} ({})", "risk_level", pl.col("as_of").dt.strftime("%Y-%m")).alias("risk_level"))
+        df = df.join(latest_levels, on="iso3", how="left")
     src = info.get("source_title") or info.get("source_id") or ""
     title = f"{info['label']}, {year}"
     fig = figures.choropleth(df, title, f"{scope} · {info['unit']}", src, str(year), info["unit"],
                              bool(info.get("higher_is_worse", True) is not False))
     ranked = df.sort("value", descending=info.get("higher_is_worse") is not False, nulls_last=True) \
-        .with_row_index("rank", offset=1).with_columns(
-            pl.col("change").map_elements(_signed, return_dtype=pl.String).alias("change")) if df.height else df
+        .with_row_index("rank", offset=1) if df.height else df
+    if df.height:  # plain Python over ~200 values: map_elements costs ~0.5 ms more
+        change = [None if v is None else _signed(v) for v in ranked["change"].to_list()]
+        ranked = ranked.with_columns(pl.Series("change", change, dtype=pl.String))
     cols = {"rank": "#", "name": "Country", "value": info["unit"] or "Value", "change": f"Change vs {year - 1}"
             if year else "Change", "risk_level": "R2P risk level (as of)"}
     tbl = md_table(ranked, cols, caption=f"{info['label']} ({info['unit']}), {year}: {df.height} countries, ranked",

@@ -1,0 +1,255 @@
+"""The country page's plain-Python / numpy stand-ins for Polars calls give exactly what those calls gave.
+
+Why these exist: in a page render each Polars collect, sort, gather or concat wakes Polars' thread pool (~0.2–1 ms
+each, bench/RESULTS.md); the page answers must stay byte-identical. Each test compares a stand-in with the Polars
+expression it replaced, on every country of the real warehouse (../shared) and on edge values. No timing asserts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from tests.conftest import query
+
+
+@pytest.fixture(scope="module")
+def real(shared_warehouse: Path) -> Path:
+    from dashboard.server import create_app
+
+    create_app(shared_warehouse)
+    return shared_warehouse
+
+
+def same_values(a: pl.Series, b: pl.Series) -> bool:
+    """Equal dtype and values, NaN equal to NaN and null to null (the page prints both)."""
+    def key(v: object) -> object:
+        return "nan" if isinstance(v, float) and math.isnan(v) else v
+
+    return a.dtype == b.dtype and [key(v) for v in a.to_list()] == [key(v) for v in b.to_list()]
+
+
+def test_rounded_is_polars_round(real):
+    from dashboard import figures
+
+    risks = [r[0] for r in query(real, "SELECT onset_risk_2yr FROM ewp_forecasts")]
+    risks += [r[0] for r in query(real, "SELECT onset_risk_1yr FROM ewp_forecasts")]
+    pct = [r[0] for r in query(real, "SELECT world_percentile FROM risk_factor_proxies")]
+    assert len(risks) > 100 and len(pct) > 1000 and None in risks
+    edges = [0.5, 1.5, 2.5, -0.5, -2.5, 0.125, 0.135, 1.005, 2.675, 0.285, 99.995, None, math.nan, math.inf,
+             -math.inf, 1e300, -0.004, 0.0]
+    rng = random.Random(6)
+    noise = [rng.uniform(-200, 200) for _ in range(20_000)] + [k / 1000 for k in range(-3000, 3000)]
+    for values, decimals in ((pl.Series(risks, dtype=pl.Float64) * 100, 2), (pl.Series(pct, dtype=pl.Float64), 0),
+                             (pl.Series(edges + noise, dtype=pl.Float64), 0),
+                             (pl.Series(edges + noise, dtype=pl.Float64), 2)):
+        assert same_values(figures.rounded(values, decimals), values.round(decimals)), decimals
+
+
+def test_ewp_tables_are_the_former_polars_frames(real):
+    from dashboard import data
+    from dashboard.pages import country
+
+    seen = 0
+    for code in data.countries()["iso3"].to_list():
+        ewp = data.ewp_history(code)
+        if not ewp.height or ewp["onset_risk"].null_count() == ewp.height:
+            continue
+        seen += 1
+        assert_frame_equal(country._ewp_percent(ewp), ewp.with_columns(
+            (pl.col("onset_risk") * 100).round(2).alias("onset_risk"),
+            (pl.col("onset_risk_1yr") * 100).round(2).alias("onset_risk_1yr")))
+        scale = 100.0 if ewp["onset_risk"].max() <= 1 else 1.0
+        year = pl.col("edition").str.slice(0, 4).cast(pl.Int64, strict=False).alias("year")
+        former = pl.concat([
+            ewp.lazy().select(year, (pl.col(c).cast(pl.Float64) * scale).alias("value"), pl.lit(label).alias("series"))
+            for c, label in (("onset_risk", "Onset risk (2 yr)"), ("onset_risk_1yr", "Onset risk (1 yr)"))
+        ]).drop_nulls(["year", "value"]).collect()
+        assert_frame_equal(country._ewp_long(ewp), former)
+    assert seen > 100
+    # editions that are not plain years: Polars' own parse decides, as before
+    odd = pl.DataFrame({"edition": ["2023-24", "+123", " 202", None, "20a1"], "onset_risk": [0.1, 0.2, None, 0.3, 0.4],
+                        "onset_risk_1yr": [None, 0.05, 0.06, 0.07, 0.08]})
+    assert country._ewp_long(odd).rows() == [(2023, 10.0, "Onset risk (2 yr)"), (123, 20.0, "Onset risk (2 yr)"),
+                                             (123, 5.0, "Onset risk (1 yr)")]
+
+
+def test_country_runs_are_the_rle(real):
+    from dashboard import data
+
+    for code in data.countries()["iso3"].to_list():
+        df = data._country_all(code)
+        rle = df["indicator_id"].rle()
+        want: dict[str, list[tuple[int, int]]] = {}
+        offset = 0
+        for length, ind in zip(rle.struct.field("len").to_list(), rle.struct.field("value").to_list(), strict=True):
+            want.setdefault(ind, []).append((offset, length))
+            offset += length
+        assert data._country_runs(code) == want, code
+        some = tuple(list(want)[::3])
+        if some:
+            assert_frame_equal(data.country_values(code, some), df.filter(pl.col("indicator_id").is_in(some)))
+
+
+def test_stacked_is_concat():
+    from dashboard import data
+
+    df = pl.DataFrame({"a": [1, 2, 3, 4, 5], "b": ["x", None, "z", "w", "v"], "d": [Decimal("1"), None, Decimal("3"),
+                                                                                    Decimal("4"), Decimal("5")]})
+    parts = [df.slice(3, 2), df.slice(0, 1), df.slice(1, 2)]
+    assert_frame_equal(data.stacked(parts), pl.concat(parts))
+    assert data.stacked([df]) is df
+
+
+def test_events_by_type_is_the_group_by(real, monkeypatch):
+    from dashboard import data
+    from dashboard.pages import country
+
+    codes = [r[0] for r in query(real, "SELECT iso3 FROM event_country_year GROUP BY iso3 ORDER BY sum(events) DESC "
+                                       "LIMIT 6")]
+    subsets = [data.VIOLENCE_TYPES, ("one-sided",), ("state-based", "non-state")]
+    checked = 0
+    for cap in (data.MAX_EVENT_POINTS, 500):  # points, then 0.5° cells (decimal sums)
+        monkeypatch.setattr(data, "MAX_EVENT_POINTS", cap)
+        data.clear_cache()
+        for code in codes:
+            y0, y1 = data.event_years(code)
+            for types in subsets:
+                df, aggregated = data.events(code, y0, y1, types)
+                if not df.height:
+                    continue
+                checked += 1
+                former = (df.lazy().group_by("violence_type").agg(pl.col("events").sum(), pl.col("deaths").sum())
+                          .sort("violence_type").collect())
+                assert country._by_violence_type(df, types).rows() == former.rows(), (code, types, aggregated)
+    data.clear_cache()
+    assert checked >= 20
+
+
+def test_proxy_rows_are_the_former_select(real):
+    from dashboard import board, data, figures, risk
+
+    seen = 0
+    for code in data.countries()["iso3"].to_list():
+        px = risk.proxies(code)
+        if not px.height:
+            continue
+        seen += 1
+        former = px.select(
+            "factor", pl.col("label").fill_null(pl.col("indicator_id")).alias("proxy"),
+            pl.Series("latest", [None if v is None else figures.fmt(v) for v in px["value"].to_list()],
+                      dtype=pl.String),
+            pl.col("year"), pl.col("world_percentile").round(0).alias("pct"),
+            pl.Series("trend", [None if v is None else board._trend(v) for v in px["trend_pct"].to_list()],
+                      dtype=pl.String),
+            "signal", "rule", pl.col("source_title").alias("source"))
+        assert_frame_equal(board._proxy_rows(px), former)
+    assert seen > 100
+
+
+def test_sorted_by_is_polars_sort():
+    from dashboard import figures
+
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=7 * k) for k in range(30)]
+    rng = random.Random(3)
+    shuffled = pl.DataFrame({"as_of": rng.sample(days, len(days)), "n": list(range(30))})
+    assert_frame_equal(figures._sorted_by(shuffled, "as_of"), shuffled.sort("as_of"))
+    descending = pl.DataFrame({"as_of": days[::-1], "n": list(range(30))})
+    assert_frame_equal(figures._sorted_by(descending, "as_of"), descending.sort("as_of"))
+    ordered = pl.DataFrame({"as_of": days, "n": list(range(30))})
+    assert figures._sorted_by(ordered, "as_of") is ordered
+    for odd in ([days[3], days[1], days[3], days[0]], [days[2], None, days[0]]):  # ties, nulls: Polars sorts
+        df = pl.DataFrame({"as_of": odd, "n": list(range(len(odd)))})
+        assert_frame_equal(figures._sorted_by(df, "as_of"), df.sort("as_of"))
+
+
+def trace_arrays(fig) -> list[tuple]:
+    return [(t.name, t.fill, list(t.x), [None if math.isnan(v) else v for v in t.y]) for t in fig.data]
+
+
+def test_time_series_picks_rows_as_the_polars_filters_did(real):
+    """Traces from numpy row picks equal those from the former per-series filter + sort (deaths with low–high
+    bands on every country with UCDP deaths; shuffled rows; a null year)."""
+    from dashboard import data, figures
+    from dashboard.pages import country
+
+    def former(long: pl.DataFrame) -> list[tuple]:
+        out = []
+        for name in dict.fromkeys(long["series"].to_list()):
+            sub = long.filter(pl.col("series") == name).sort("year")
+            if "low" in sub.columns and sub["low"].null_count() < sub.height:
+                band = sub.filter(pl.col("low").is_not_null() & pl.col("high").is_not_null())
+                out.append((None, None, band["year"].to_list(), band["high"].cast(pl.Float64).to_list()))
+                out.append((f"{name} (low–high)", "tonexty", band["year"].to_list(),
+                            band["low"].cast(pl.Float64).to_list()))
+            out.append((name, None, sub["year"].to_list(),
+                        [None if v is None or math.isnan(v) else v for v in sub["value"].cast(pl.Float64).to_list()]))
+        return out
+
+    seen = 0
+    for code in data.countries()["iso3"].to_list():
+        ids3 = [i for i in data.DEATH_INDICATORS.values() if i in data.country_indicator_ids(code)]
+        if not ids3:
+            continue
+        seen += 1
+        want = tuple(ids3) + tuple(f"{i}_{s}" for i in ids3 for s in ("low", "high"))
+        long = country._deaths_long(data.country_values(code, want), ids3)
+        assert trace_arrays(figures.time_series(long, "t", "s", "src", "d")) == former(long), code
+        shuffled = long.sample(fraction=1.0, shuffle=True, seed=seen)
+        assert trace_arrays(figures.time_series(shuffled, "t", "s", "src", "d")) == former(shuffled), code
+    assert seen > 50
+    nulls = pl.DataFrame({"year": [2001, None, 2000, 2002], "value": [1.0, 2.0, None, 4.0], "series": ["a"] * 4})
+    x = figures.time_series(nulls, "t", "s", "src", "d").data[0].x  # sorted by Polars, nulls first (as NaN)
+    assert [None if math.isnan(v) else v for v in x] == [None, 2000, 2001, 2002]
+
+
+def test_md_table_cells_are_the_generic_path():
+    from dashboard.components import MD_ESCAPE, _cell, _md_escaped, md_table
+
+    rng = random.Random(4)
+    chars = "ab \\`*_[]<>#~|\n\r–é^-"
+    for _ in range(20_000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 8)))
+        assert _md_escaped(text) == text.translate(MD_ESCAPE)
+    df = pl.DataFrame({"s": ["a|b", None, "plain", "x_y"], "i": [1234567, None, -5, 0],
+                       "f": [1234.5, math.nan, None, 0.0123], "d": [dt.date(2024, 1, 2), None, dt.date(2020, 5, 6),
+                                                                     dt.date(1999, 1, 1)],
+                       "b": [True, False, None, True], "year": [2024, 2023, None, 2021]})
+    text = md_table(df).children
+    rows = [line.split(" | ") for line in text.splitlines()[2:]]
+    for k, c in enumerate(df.columns):
+        for r, v in enumerate(df[c].to_list()):
+            want = (str(v) if v is not None else _cell(v)) if c == "year" else _cell(v)
+            assert rows[r][k].strip("| ") == want.translate(MD_ESCAPE), (c, v)
+
+
+def test_one_stamp_reads_the_warehouse_once(real, monkeypatch):
+    from dashboard import data
+
+    calls = []
+    stamp = data.Warehouse.stamp
+    monkeypatch.setattr(data.Warehouse, "stamp", lambda self: calls.append(1) or stamp(self))
+    codes = ("SDN", "UKR", "FRA")
+
+    def page_reads() -> None:
+        for code in codes:
+            data.country(code), data.risk_history(code), data.country_indicator_ids(code)
+
+    with data.one_stamp():
+        page_reads()  # fills the caches (each query still checks the file: Warehouse._cursor)
+    calls.clear()
+    with data.one_stamp():
+        page_reads()
+        with data.one_stamp():  # nested: still the page's stamp
+            data.country_names()
+    assert len(calls) == 1  # the stat on entry, none per cached call
+    calls.clear()
+    page_reads()
+    assert len(calls) == 3 * len(codes)  # outside a block, every cached call stats the file
