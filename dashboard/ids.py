@@ -56,6 +56,7 @@ EX_DOWNLOAD_BTN = "ex-download-btn"
 EX_DOWNLOAD = "ex-download"
 EX_GRID_CSV_BTN = "ex-grid-csv-btn"
 EX_QUERY = "ex-query"
+EX_SHOWN = "ex-shown"  # what the series, scatter and grid on screen were drawn from (partial answers)
 EX_NOTICE = "ex-notice"
 EX_LOOKUP = "ex-lookup"  # menus the browser fills itself (clientside callbacks)
 

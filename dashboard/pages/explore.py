@@ -158,6 +158,7 @@ def layout(**kwargs: Any) -> html.Div:
                    style={"height": "480px"}, className="ag-theme-quartz", csvExportParams=out[2]["csv"]),
         dcc.Download(id=ids.EX_DOWNLOAD),
         dcc.Store(id=ids.EX_QUERY, data=out[4]),
+        dcc.Store(id=ids.EX_SHOWN, data=out[5]),
         dcc.Store(id=ids.EX_LOOKUP, data=browser_lookup()),
         html.Div(id=ids.EX_QUERY + "-sync", hidden=True),
     ])
@@ -260,71 +261,97 @@ def grid_rows(df: pl.DataFrame) -> orjson.Fragment:
     return orjson.Fragment(df.write_json())
 
 
+PARTS = ("series", "scatter", "grid")
+
+
+def drawn_from(region: str, subregion: str, factor: int | None, status: list[str] | tuple[str, ...],
+               indicators: list[str], y0: int, y1: int, risk: list[str], chosen: list[str],
+               scatter_ids: tuple[str, ...]) -> dict[str, str]:
+    """Per part of the page, the (cleaned) inputs it is drawn from, as text. The page keeps them (``EX_SHOWN``); an
+    answer leaves out a part whose inputs did not change: picking countries to compare redraws only the series, a
+    scatter axis only the scatter; the 350 KB grid is not sent again and keeps its scroll position."""
+    common = [region, subregion, factor if status else None, list(status), y0, y1, list(risk)]  # a factor alone
+    # (no status chosen) filters no country: it only narrows the indicator menu
+    return {"series": orjson.dumps([*common, indicators, chosen]).decode(),
+            "scatter": orjson.dumps([*common, list(scatter_ids)]).decode(),
+            "grid": orjson.dumps([*common, indicators]).decode()}
+
+
 def build(region: str, subregion: str, factor: int | None, indicators: list[str], y0: int, y1: int,
           violence: list[str], risk: list[str], chosen: list[str], x: str | None, y: str | None,
-          status: list[str] | tuple[str, ...] = ()) -> tuple:
+          status: list[str] | tuple[str, ...] = (), shown: Any = None) -> tuple:
+    """Series, scatter, grid (rows, columns, CSV options), count, query string and ``drawn_from``. A part whose
+    inputs equal ``shown``'s (what the page holds) is ``no_update`` and not computed."""
     known = set(data.indicator_ids())
     indicators = list(dict.fromkeys(i for i in (indicators or []) if i in known))[:MAX_INDICATORS]
     xi = x or (indicators[0] if indicators else None)
     yi = y or (indicators[1] if len(indicators) > 1 else None)
     scatter_ids = tuple(dict.fromkeys((xi, yi))) if xi in known and yi in known else ()
-    # one query for the grid, the series and the scatter: the country-year table of every indicator they need,
-    # pivoted in DuckDB (data.explore_wide); the rest is a few small Polars queries on it
+    keys = drawn_from(region, subregion, factor, status, indicators, y0, y1, risk, chosen, scatter_ids)
+    shown = shown if isinstance(shown, dict) else {}
+    todo = {part for part in PARTS if shown.get(part) != keys[part]}
+    # one query for the parts to draw: the country-year table of every indicator they need, pivoted in DuckDB
+    # (data.explore_wide); the rest is a few small steps on it
     iso3s = countries_in(region, subregion, risk, factor, status)
-    inds = tuple(indicators)
-    wanted = tuple(dict.fromkeys((*inds, *scatter_ids)))
+    inds = tuple(indicators) if todo & {"series", "grid"} else ()
+    wanted = tuple(dict.fromkeys((*inds, *(scatter_ids if "scatter" in todo else ()))))
     full = data.explore_wide(wanted, iso3s, int(y0), int(y1)) if wanted and iso3s else None
     wide = _table(full, inds)
     qs = params.encode({"region": region, "subregion": subregion, "factor": factor, "status": list(status),
                         "indicators": indicators, "from": y0, "to": y1, "violence": violence, "risk": risk,
                         "countries": chosen, "x": x, "y": y})
-    # comparison time series: chosen countries (or the top 5 by the first indicator's latest value)
-    series_div: Any
-    if indicators and wide.height:
-        first = indicators[0]
-        info = data.indicator_info(first) or {"label": first, "unit": "", "source_title": ""}
-        # the first indicator may have no value at all here (its column is then absent): an empty chart, no error
-        long = _series_rows(wide, first, chosen) if first in wide.columns else \
-            pl.DataFrame(schema={"year": wide.schema["year"], "value": pl.Float64, "series": pl.String})
-        fig = figures.time_series(long, f"{info['label']}: comparison",
-                                  ", ".join(dict.fromkeys(long["series"].to_list())) or "no country",
-                                  info.get("source_title") or "", f"{y0}–{y1}", info["unit"])
-        table = figures.year_table(long) if long.height else long
-        series_div = [graph("ex-series-graph", fig, label="Comparison time series"),
-                      lazy_details("ex-series", "Table: comparison", md_table(table))]
-    else:
-        series_div = html.P("Choose at least one indicator with values for this selection.", className="text-muted")
-    # scatter of two indicators at the last year of the range (each country's latest value in the range)
-    if scatter_ids:
-        pts = _scatter_points(full, xi, yi)
-        ix, iy = data.indicator_info(xi) or {}, data.indicator_info(yi) or {}
-        fig = figures.scatter(pts, f"{ix.get('label', xi)} ({ix.get('unit', '')})",
-                              f"{iy.get('label', yi)} ({iy.get('unit', '')})",
-                              f"{iy.get('label', yi)} vs {ix.get('label', xi)}",
-                              f"Latest value per country within {y0}–{y1}",
-                              "; ".join(dict.fromkeys(s for s in (ix.get("source_title"), iy.get("source_title"))
-                                                      if s)),
-                              f"{y0}–{y1}")
-        scatter_div = [graph("ex-scatter-graph", fig, label="Scatter of two indicators"),
-                       lazy_details("ex-scatter", "Table: scatter values",
-                                    md_table(pts.sort("name"), {"name": "Country", "x": "x", "y": "y"}))]
-    else:
-        scatter_div = html.P("Choose two indicators for the scatter.", className="text-muted")
+    series_div = _series_part(wide, indicators, chosen, y0, y1) if "series" in todo else no_update
+    scatter_div = _scatter_part(full, xi, yi, y0, y1) if scatter_ids and "scatter" in todo else \
+        html.P("Choose two indicators for the scatter.", className="text-muted") if "scatter" in todo else no_update
+    attribution = "\n".join(attribution_lines(indicators, bool(risk), qs))
+    csv = {"fileName": f"r2p-explore-grid-{y0}-{y1}.csv", "prependContent": attribution + "\n"}
+    if "grid" not in todo:
+        return series_div, scatter_div, {"rows": no_update, "cols": no_update, "csv": csv}, no_update, qs, keys
     labels = {i: (data.indicator_info(i) or {}).get("label", i) for i in indicators}
     cols = [{"field": "name", "headerName": "Country", "pinned": "left"}, {"field": "iso3", "headerName": "ISO3"},
             {"field": "m49_subregion", "headerName": "Sub-region"}, {"field": "year", "headerName": "Year"}]
     cols += [{"field": i, "headerName": labels[i], "type": "numericColumn", "filter": "agNumberColumnFilter",
               "valueFormatter": {"function": NUMBER_FORMAT}}
              for i in indicators if i in wide.columns]
-    attribution = "\n".join(attribution_lines(indicators, bool(risk), qs))
     max_rows = grid_row_cap(len(cols))
-    grid = {"rows": grid_rows(wide.head(max_rows)), "cols": cols,
-            "csv": {"fileName": f"r2p-explore-grid-{y0}-{y1}.csv", "prependContent": attribution + "\n"}}
+    grid = {"rows": grid_rows(wide.head(max_rows)), "cols": cols, "csv": csv}
     count = f"{wide.height:,} country-years, {wide['iso3'].n_unique() if wide.height else 0} countries."
     if wide.height > max_rows:
         count += (f" The grid shows the first {max_rows:,} (keeps responses under 1 MB); "
                   "the CSV download has them all.")
-    return series_div, scatter_div, grid, count, qs
+    return series_div, scatter_div, grid, count, qs, keys
+
+
+def _series_part(wide: pl.DataFrame, indicators: list[str], chosen: list[str], y0: int, y1: int) -> Any:
+    """The comparison time series: chosen countries (or the top 5 by the first indicator's latest value)."""
+    if not (indicators and wide.height):
+        return html.P("Choose at least one indicator with values for this selection.", className="text-muted")
+    first = indicators[0]
+    info = data.indicator_info(first) or {"label": first, "unit": "", "source_title": ""}
+    # the first indicator may have no value at all here (its column is then absent): an empty chart, no error
+    long = _series_rows(wide, first, chosen) if first in wide.columns else \
+        pl.DataFrame(schema={"year": wide.schema["year"], "value": pl.Float64, "series": pl.String})
+    fig = figures.time_series(long, f"{info['label']}: comparison",
+                              ", ".join(dict.fromkeys(long["series"].to_list())) or "no country",
+                              info.get("source_title") or "", f"{y0}–{y1}", info["unit"])
+    table = figures.year_table(long) if long.height else long
+    return [graph("ex-series-graph", fig, label="Comparison time series"),
+            lazy_details("ex-series", "Table: comparison", md_table(table))]
+
+
+def _scatter_part(full: pl.DataFrame | None, xi: str, yi: str, y0: int, y1: int) -> Any:
+    """Scatter of two indicators: each country's latest value of each within the range."""
+    pts = _scatter_points(full, xi, yi)
+    ix, iy = data.indicator_info(xi) or {}, data.indicator_info(yi) or {}
+    fig = figures.scatter(pts, f"{ix.get('label', xi)} ({ix.get('unit', '')})",
+                          f"{iy.get('label', yi)} ({iy.get('unit', '')})",
+                          f"{iy.get('label', yi)} vs {ix.get('label', xi)}",
+                          f"Latest value per country within {y0}–{y1}",
+                          "; ".join(dict.fromkeys(s for s in (ix.get("source_title"), iy.get("source_title")) if s)),
+                          f"{y0}–{y1}")
+    return [graph("ex-scatter-graph", fig, label="Scatter of two indicators"),
+            lazy_details("ex-scatter", "Table: scatter values",
+                         md_table(pts.sort("name"), {"name": "Country", "x": "x", "y": "y"}))]
 
 
 STATE = [Input(ids.EX_REGION, "value"), Input(ids.EX_SUBREGION, "value"), Input(ids.EX_FACTOR, "value"),
@@ -401,14 +428,19 @@ clientside_callback(
 @callback(
     Output(ids.EX_SERIES, "children"), Output(ids.EX_SCATTER, "children"), Output(ids.EX_GRID, "rowData"),
     Output(ids.EX_GRID, "columnDefs"), Output(ids.EX_GRID, "csvExportParams"), Output(ids.EX_COUNT, "children"),
-    Output(ids.EX_QUERY, "data"), *STATE, prevent_initial_call=True,
+    Output(ids.EX_QUERY, "data"), Output(ids.EX_SHOWN, "data"), *STATE, State(ids.EX_SHOWN, "data"),
+    prevent_initial_call=True,
 )
 def update(*args: Any) -> tuple:
-    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status = _clean(*args)
+    """Redraw what the changed inputs affect. What the page holds comes from ``EX_SHOWN`` (a State the answer
+    updates), not from Dash's list of changed inputs: Dash drops an in-flight answer when the same callback fires
+    again, so an answer must also redraw what a dropped one would have."""
+    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status = _clean(*args[:-1])
     if sub and region and sub not in data.regions().get(region, []):
         sub = ""
-    series, scatter, grid, count, qs = build(region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status)
-    return series, scatter, grid["rows"], grid["cols"], grid["csv"], count, qs
+    series, scatter, grid, count, qs, keys = build(region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y,
+                                                   status, shown=args[-1])
+    return series, scatter, grid["rows"], grid["cols"], grid["csv"], count, qs, keys
 
 
 # AG Grid's own export: respects the grid's column filters and sort; attribution lines are prepended (csvExportParams)

@@ -339,6 +339,48 @@ def test_csv_download_matches_filter(visit, warehouse, tmp_path):
     assert visit.errors == []
 
 
+def _answer_to(page, control: str, pick) -> dict:
+    """Pick an option of an explorer control; the answer of the callback request that change sent."""
+    def changed(r) -> bool:
+        return (r.url.split("?")[0].endswith("/_dash-update-component") and r.request.post_data is not None
+                and json.loads(r.request.post_data).get("changedPropIds") == [f"{control}.value"])
+    with page.expect_response(changed) as got:
+        pick()
+    return got.value.json()["response"]
+
+
+def test_explorer_redraws_only_what_a_control_changes(visit, warehouse):
+    """A country to compare redraws the series alone (the grid's rows are not sent again, the grid keeps the page
+    the user turned to), a scatter axis the scatter alone; a region redraws everything."""
+    page = visit.page
+    visit.go("/explore?region=Africa&indicators=pts_amnesty&indicators=population&from=2015&to=2020",
+             "#ex-grid .ag-row")
+    count = page.inner_text("#ex-count")
+    page.click("#ex-grid [aria-label='Next Page']")
+    page.wait_for_function("() => document.querySelector('#ex-grid .ag-paging-number')?.textContent === '2'")
+    answer = _answer_to(page, "ex-countries", lambda: choose(page, "ex-countries", "Nigeria"))
+    assert set(answer) == {"ex-series", "ex-grid", "ex-query", "ex-shown"}
+    assert set(answer["ex-grid"]) == {"csvExportParams"}  # its filter line names the new selection
+    page.wait_for_function("() => location.search.includes('countries=NGA')")
+    visit.settle()
+    names = page.evaluate("() => document.querySelector('#ex-series-graph .js-plotly-plot').data.map(t => t.name)")
+    assert names == ["Nigeria"]
+    assert page.inner_text("#ex-count") == count
+    assert page.inner_text("#ex-grid .ag-paging-number") == "2"
+    answer = _answer_to(page, "ex-y", lambda: choose(page, "ex-y", "Political Terror Scale"))
+    assert set(answer) == {"ex-scatter", "ex-grid", "ex-query", "ex-shown"}
+    visit.settle()
+    answer = _answer_to(page, "ex-region", lambda: choose(page, "ex-region", "Europe"))
+    assert {"ex-series", "ex-scatter", "ex-count"} <= set(answer) and "rowData" in answer["ex-grid"]
+    page.wait_for_function("() => location.search.includes('region=Europe')")
+    visit.settle()
+    europe = {r[0] for r in query(warehouse, "SELECT iso3 FROM m49_regions WHERE m49_region = 'Europe'", [])}
+    shown = page.evaluate("() => Array.from(document.querySelectorAll('#ex-grid .ag-center-cols-container "
+                          "[col-id=iso3]')).map(c => c.textContent)")
+    assert shown and set(shown) <= europe
+    assert visit.errors == [] and visit.offsite() == []
+
+
 def test_unknown_iso3_and_junk_parameters(visit):
     page = visit.page
     visit.go("/country/SUD", "#country-not-found")
