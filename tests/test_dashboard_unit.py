@@ -312,6 +312,9 @@ def test_overview_layout_and_junk(app_tiny):
     assert list(fig.to_plotly_json()["data"][0]["locations"]) == ["XXA", "XXB"]
     assert qs == "?indicator=ucdp_onesided_deaths&year=2021&region=Testregion+North"
     assert "/country/XXA" in render(table) and "+15" in render(table)
+    # each country's latest listing up to that year, and its month (XXA's 2020 listing was superseded in 2021-03)
+    assert "Current Crisis (2021-03)" in render(table) and "Serious Concern (2020-06)" in render(table)
+    assert "Imminent Risk" not in render(table)
     risk_fig = overview.build("r2p_risk_level", 2020, "", "")[0].to_plotly_json()
     assert [t["name"] for t in risk_fig["data"]] == ["Imminent Risk", "Serious Concern"]
 

@@ -213,10 +213,9 @@ def build(indicator: str, year: int | None, region: str, subregion: str, factor:
     info = data.indicator_info(indicator) or {"label": indicator, "unit": "", "source_title": "", "higher_is_worse":
                                               True, "source_id": "", "description": ""}
     df = _filter(data.map_values(indicator, year) if year else pl.DataFrame(), region, subregion, only)
-    if df.height:
-        latest_levels = data.risk_levels_asof(year).select(
-            "iso3", pl.format("{} ({})", "risk_level", pl.col("as_of").dt.strftime("%Y-%m")).alias("risk_level"))
-        df = df.join(latest_levels, on="iso3", how="left")
+    if df.height:  # each country's latest listing up to that year, e.g. "Current Crisis (2024-05)"
+        label = data.listing_labels(year)
+        df = df.with_columns(pl.Series("risk_level", [label.get(c) for c in df["iso3"].to_list()], dtype=pl.String))
     src = info.get("source_title") or info.get("source_id") or ""
     title = f"{info['label']}, {year}"
     fig = figures.choropleth(df, title, f"{scope} · {info['unit']}", src, str(year), info["unit"],
