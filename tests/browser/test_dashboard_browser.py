@@ -45,6 +45,7 @@ class Timed:
     def __init__(self, app):
         self.app = app
         self.records: list[tuple[str, float, int, float]] = []
+        self.slow: dict[str, float] = {}  # callback output (part of its key) → seconds to hold its answers back
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -55,6 +56,7 @@ class Timed:
                 path += " " + str(json.loads(raw or b"{}").get("output", ""))[:60]
             except (ValueError, AttributeError):
                 path += " (unparsed body)"
+        time.sleep(max([delay for key, delay in self.slow.items() if key in path], default=0))
         t0, c0 = time.perf_counter(), time.thread_time()
         body = b"".join(self.app(environ, start_response))
         cpu = (time.thread_time() - c0) * 1000
@@ -378,6 +380,43 @@ def test_explorer_redraws_only_what_a_control_changes(visit, warehouse):
     shown = page.evaluate("() => Array.from(document.querySelectorAll('#ex-grid .ag-center-cols-container "
                           "[col-id=iso3]')).map(c => c.textContent)")
     assert shown and set(shown) <= europe
+    assert visit.errors == [] and visit.offsite() == []
+
+
+def _explorer_shows(page) -> dict:
+    """What the explorer shows: the count line, the grid's first page of rows, the series and scatter traces."""
+    return page.evaluate("""() => {
+        const traces = (id) => { const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+            return gd ? gd.data.map(t => [t.name, Array.from(t.x || []).length]) : null; };
+        return {count: document.querySelector('#ex-count').textContent,
+                rows: Array.from(document.querySelectorAll('#ex-grid .ag-center-cols-container .ag-row'))
+                    .map(r => r.textContent).sort(),
+                series: traces('ex-series-graph'), scatter: traces('ex-scatter-graph')}; }""")
+
+
+def test_explorer_quick_changes_end_where_a_fresh_page_starts(visit):
+    """Controls changed faster than the server answers (Dash then drops the answer in flight): once settled, the
+    page shows what a fresh load of its link shows."""
+    page = visit.page
+    visit.go("/explore?indicators=pts_amnesty&indicators=population&from=2015&to=2020", "#ex-grid .ag-row")
+    TIMED.slow["ex-series"] = 1.5  # each answer still in flight when the next change is made
+    try:
+        choose(page, "ex-region", "Africa")  # redraws everything …
+        choose(page, "ex-countries", "Nigeria")  # … and at once a change that alone would redraw the series only
+        choose(page, "ex-x", "Population")
+        page.wait_for_function("() => ['region=Africa', 'countries=NGA', 'x=population']"
+                               ".every(p => location.search.includes(p))")
+        visit.settle()
+    finally:
+        TIMED.slow.clear()
+    sent = [json.loads(b) for b in visit.posts if "ex-series" in json.loads(b).get("output", "")]
+    assert [p["changedPropIds"] for p in sent] == [["ex-region.value"], ["ex-countries.value"], ["ex-x.value"]]
+    # every request was sent before any answer arrived: the page's record of what it shows never moved
+    assert len({json.dumps([x for x in p["state"] if x["id"] == "ex-shown"]) for p in sent}) == 1
+    shown = _explorer_shows(page)
+    assert "Nigeria" in [name for name, _n in shown["series"]] and shown["rows"]
+    visit.go("/explore" + page.evaluate("location.search"), "#ex-grid .ag-row")
+    assert _explorer_shows(page) == shown
     assert visit.errors == [] and visit.offsite() == []
 
 
