@@ -270,8 +270,8 @@ def drawn_from(region: str, subregion: str, factor: int | None, status: list[str
     """Per part of the page, the (cleaned) inputs it is drawn from, as text. The page keeps them (``EX_SHOWN``); an
     answer leaves out a part whose inputs did not change: picking countries to compare redraws only the series, a
     scatter axis only the scatter; the 350 KB grid is not sent again and keeps its scroll position."""
-    common = [region, subregion, factor if status else None, list(status), y0, y1, list(risk)]  # a factor alone
-    # (no status chosen) filters no country: it only narrows the indicator menu
+    # a risk factor without a status filters no country (it only narrows the indicator menu): not an input here
+    common = [region, subregion, factor if status else None, list(status), y0, y1, list(risk)]
     return {"series": orjson.dumps([*common, indicators, chosen]).decode(),
             "scatter": orjson.dumps([*common, list(scatter_ids)]).decode(),
             "grid": orjson.dumps([*common, indicators]).decode()}
@@ -301,8 +301,10 @@ def build(region: str, subregion: str, factor: int | None, indicators: list[str]
                         "indicators": indicators, "from": y0, "to": y1, "violence": violence, "risk": risk,
                         "countries": chosen, "x": x, "y": y})
     series_div = _series_part(wide, indicators, chosen, y0, y1) if "series" in todo else no_update
-    scatter_div = _scatter_part(full, xi, yi, y0, y1) if scatter_ids and "scatter" in todo else \
-        html.P("Choose two indicators for the scatter.", className="text-muted") if "scatter" in todo else no_update
+    scatter_div: Any = no_update
+    if "scatter" in todo:
+        scatter_div = _scatter_part(full, xi, yi, y0, y1) if scatter_ids else \
+            html.P("Choose two indicators for the scatter.", className="text-muted")
     attribution = "\n".join(attribution_lines(indicators, bool(risk), qs))
     csv = {"fileName": f"r2p-explore-grid-{y0}-{y1}.csv", "prependContent": attribution + "\n"}
     if "grid" not in todo:
