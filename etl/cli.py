@@ -24,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--mirror", action="append", default=[], metavar="PREFIX=URL",
                     help="fetch URLs starting with PREFIX from URL instead (repeatable)")
     up.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    up.add_argument("--accept-shrink", nargs="+", default=[], metavar="SOURCE",
+                    help="publish these sources even if they load fewer rows than the warehouse being replaced "
+                         "(beyond their shrink limit; see docs/reliability.md)")
+    up.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                    help="how long to wait for another update of the same --db to finish (default 600)")
     st = sub.add_parser("status", help="what the published warehouse holds, per source")
     st.add_argument("--db", type=Path, default=Path(os.environ.get("R2P_DB", DEFAULT_DB)), metavar="PATH")
     sub.add_parser("sources", help="list the dataset modules and their ids")
@@ -46,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         mirrors = dict(m.split("=", 1) for m in args.mirror if "=" in m)
         try:
             report = update(db=args.db, from_dir=args.from_dir, only=args.only, quiet=args.quiet,
-                            console=console, mirrors=mirrors)
+                            console=console, mirrors=mirrors, accept_shrink=args.accept_shrink,
+                            lock_wait=args.wait)
         except ValueError as err:
             console.print(f"[red]{err}[/red]")
             return 2

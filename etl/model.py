@@ -165,6 +165,12 @@ class Source:
     table_schemas: ClassVar[dict[str, dict[str, pl.DataType]]] = {}  # the source's own extra tables, if any
     redistributable: ClassVar[bool] = True
     order: ClassVar[int] = 100  # load order; reference sources (countries) first
+    # files in the source's folder it documents as NOT loaded (glob patterns, e.g. a derived template): any other
+    # file there that it cannot read fails the source instead of vanishing (docs/reliability.md, "Nothing lost")
+    ignore: ClassVar[tuple[str, ...]] = ()
+    # shrink guard: the largest share of its loaded rows a source may lose against the warehouse being replaced
+    # before the update keeps its previous rows and fails (``--accept-shrink SOURCE`` accepts a real drop)
+    max_shrink: ClassVar[float] = 0.20
 
     def recognise(self, path: Path, head: str) -> bool:
         raise NotImplementedError

@@ -6,6 +6,7 @@ kept (stale), everything else is refreshed, and the exit code says something wen
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import time
@@ -21,13 +22,24 @@ from etl.download import fetch, file_meta, mirrors_from_env
 from etl.model import Context, FileResult, Source, SourceError
 from etl.readers import check_not_html_or_empty, sniff
 from etl.sources import all_sources
-from etl.warehouse import SourceRun, all_schemas, build_and_publish, check_keys
+from etl.warehouse import (
+    SourceRun,
+    UpdateLocked,
+    all_schemas,
+    build_and_publish,
+    check_keys,
+    update_lock,
+    validate_warehouse,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = ROOT / "data" / "warehouse.duckdb"
 RAW_DIR = ROOT / "data" / "raw"
 CURATED_DIR = ROOT / "data" / "curated"
 SKIP_SUFFIXES = {".md", ".rda", ".rds", ".part", ".tmp", ".json.tmp"}
+# folders several sources read from: a file there that nobody recognises belongs to no one source
+SHARED_FOLDERS = {"curated", "reference"}
+FAILING = ("failed", "shrunk")  # statuses that make the update exit 1 (the source's previous rows are kept)
 
 
 @dataclass
@@ -37,12 +49,14 @@ class UpdateReport:
     unrecognised: list[Path] = field(default_factory=list)
     published: bool = False
     error: str = ""
+    ignored: list[Path] = field(default_factory=list)  # on a source's documented ignore list
+    previous_problem: str = ""  # the warehouse being replaced was damaged: rebuilt from scratch
 
     @property
     def exit_code(self) -> int:
         if not self.published:
             return 1
-        return 1 if any(r.status == "failed" for r in self.runs) else 0
+        return 1 if any(r.status in FAILING for r in self.runs) else 0
 
 
 def candidate_files(folders: list[Path]) -> list[Path]:
@@ -75,6 +89,16 @@ def data_folders(from_dir: Path, curated_dir: Path) -> list[Path]:
     return [from_dir, *sibling, curated_dir]
 
 
+def owner_of(path: Path, sources: list[Source]) -> Source | None:
+    """The source whose folder holds ``path`` (``ucdp-ged`` also owns ``ucdp-ged-extract``…), if any."""
+    for source in sources:
+        if source.folder in SHARED_FOLDERS:
+            continue
+        if any(part == source.folder or part.startswith(source.folder + "-") for part in path.parent.parts):
+            return source
+    return None
+
+
 def assign_files(files: list[Path], sources: list[Source]) -> tuple[dict[str, list[Path]], list[Path]]:
     """Give each file to the first source that recognises its content."""
     assigned: dict[str, list[Path]] = {s.id: [] for s in sources}
@@ -95,14 +119,55 @@ def assign_files(files: list[Path], sources: list[Source]) -> tuple[dict[str, li
                 break
         else:
             unrecognised.append(path)
-    # A source that recognised nothing gets the unrecognised files of its own folder: reading them then says what
-    # is wrong (a renamed column, an HTML page, an empty or truncated download) instead of a silent "no input".
-    for source in sources:
-        mine = [p for p in unrecognised if source.folder in p.parent.parts]
-        if not assigned[source.id] and mine:
-            assigned[source.id] = mine
-            unrecognised = [p for p in unrecognised if p not in mine]
-    return assigned, unrecognised
+    # A source gets every unrecognised file of its own folder (unless its documented ignore list names it): reading
+    # it then says what is wrong (a renamed column, a header moved down, junk above it, an HTML page, a truncated
+    # download) and fails the source, instead of its rows silently vanishing. Files in a folder no source owns
+    # (a dataset another module will read) stay "not recognised".
+    rest = []
+    for path in unrecognised:
+        owner = owner_of(path, sources)
+        if owner is not None and not ignored_by(owner, path):
+            assigned[owner.id].append(path)
+        else:
+            rest.append(path)
+    return assigned, rest
+
+
+def ignored_by(source: Source, path: Path) -> bool:
+    return any(fnmatch.fnmatch(path.name, pattern) for pattern in source.ignore)
+
+
+def previous_loaded(db: Path) -> dict[str, int]:
+    """Rows each source has loaded in the warehouse about to be replaced (nothing if there is none)."""
+    if not Path(db).exists() or validate_warehouse(db):
+        return {}
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT source_id, sum(rows_loaded) FROM sources WHERE file_name IS NOT NULL "
+                           "GROUP BY source_id").fetchall()
+    finally:
+        con.close()
+    return {sid: int(n or 0) for sid, n in rows}
+
+
+def shrink_guard(runs: list[SourceRun], db: Path, accept: set[str]) -> None:
+    """A source whose loaded rows fall by more than its ``max_shrink`` against the warehouse being replaced keeps
+    its previous rows (stale) and fails the update, unless the drop is accepted (``--accept-shrink SOURCE``):
+    a file cut at a line boundary or a partial download must not replace a complete one on exit 0."""
+    previous = previous_loaded(db)
+    for run in runs:
+        before = previous.get(run.source.id, 0)
+        if not run.fresh or run.source.id in accept or before == 0:
+            continue
+        now = sum(r.loaded() for r in run.results)
+        limit = run.source.max_shrink
+        if now < before * (1 - limit):
+            run.status = "shrunk"
+            run.message = (f"loaded {now:,} rows, {1 - now / before:.0%} fewer than the {before:,} rows in the "
+                           f"warehouse being replaced (limit {limit:.0%} for this source); if the drop is real, "
+                           f"accept it with: python -m etl update --accept-shrink {run.source.id}")
 
 
 def run_source(source: Source, files: list[Path], ctx: Context, progress: Progress | None) -> SourceRun:
@@ -153,14 +218,31 @@ def update(
     raw_dir: Path = RAW_DIR,
     curated_dir: Path = CURATED_DIR,
     mirrors: dict[str, str] | None = None,
+    accept_shrink: list[str] | None = None,
+    lock_wait: float = 600.0,
 ) -> UpdateReport:
+    """One whole update under the warehouse's lock (a second update of the same ``db`` waits up to ``lock_wait``
+    seconds, then reports that another update is running)."""
     console = console or Console(stderr=True, quiet=quiet)
     sources = all_sources()
     known = {s.id for s in sources}
-    if only:
-        unknown = sorted(set(only) - known)
+    for option, ids in (("--only", only), ("--accept-shrink", accept_shrink)):
+        unknown = sorted(set(ids or ()) - known)
         if unknown:
-            raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise ValueError(f"{option}: unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    try:
+        with update_lock(Path(db), lock_wait):
+            return _update(Path(db), from_dir, only, sources, console, raw_dir, curated_dir, mirrors,
+                           set(accept_shrink or ()), quiet)
+    except UpdateLocked as err:
+        report = UpdateReport(Path(db), [], error=str(err))
+        console.print(f"[red bold]{err}[/red bold]")
+        return report
+
+
+def _update(db: Path, from_dir: Path | None, only: list[str] | None, sources: list[Source], console: Console,
+            raw_dir: Path, curated_dir: Path, mirrors: dict[str, str] | None, accept: set[str],
+            quiet: bool) -> UpdateReport:
     # sources bundled with the code (the UN Framework factors) are reference data: reloaded on every update
     selected = [s for s in sources if not only or s.id in only or getattr(s, "bundled", ())]
     ctx = Context(Countries())
@@ -183,6 +265,8 @@ def update(
         files = [p for p in files if default not in p.resolve().parents] + candidate_files([Path(evidence_dir)])
     files = list(dict.fromkeys([*files, *(p for s in sources for p in getattr(s, "bundled", ()))]))
     assigned, unrecognised = assign_files(files, sources)
+    ignored = [p for p in unrecognised if (o := owner_of(p, sources)) is not None and ignored_by(o, p)]
+    unrecognised = [p for p in unrecognised if p not in ignored]
     runs: list[SourceRun] = []
     with Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False, disable=quiet) as progress:
@@ -194,9 +278,13 @@ def update(
                 runs.append(SourceRun(source, "failed", message=download_errors[source.id]))
                 continue
             runs.append(run_source(source, assigned[source.id], ctx, progress))
-    report = UpdateReport(Path(db), runs, unrecognised)
+    report = UpdateReport(db, runs, unrecognised, ignored=ignored)
+    if db.exists() and (damaged := validate_warehouse(db)):
+        report.previous_problem = damaged
+        console.print(f"[red]the warehouse being replaced is unusable, building a fresh one: {damaged}[/red]")
+    shrink_guard(runs, db, accept)
     try:
-        build_and_publish(Path(db), runs, ctx.countries)
+        build_and_publish(db, runs, ctx.countries)
         report.published = True
     except Exception as err:
         report.error = f"warehouse not published, previous file kept: {type(err).__name__}: {err}"
@@ -215,7 +303,7 @@ def print_summary(report: UpdateReport, console: Console) -> None:
             continue
         res = run.results
         versions = sorted({r.version for r in res})
-        style = {"ok": "green", "failed": "red"}.get(run.status, "yellow")
+        style = {"ok": "green", "failed": "red", "shrunk": "red"}.get(run.status, "yellow")
         table.add_row(
             run.source.id, ", ".join(versions)[:40], str(len(res)), f"{sum(r.rows_read for r in res):,}",
             f"{sum(r.loaded() for r in res):,}", f"{sum(r.rows_rejected for r in res):,}",
@@ -224,13 +312,15 @@ def print_summary(report: UpdateReport, console: Console) -> None:
         )
     console.print(table)
     for run in report.runs:
-        if run.status in ("failed", "no input"):
-            colour = "red" if run.status == "failed" else "yellow"
+        if run.status in (*FAILING, "no input"):
+            colour = "red" if run.status in FAILING else "yellow"
             console.print(f"[{colour}]{run.source.id} {run.status}:[/{colour}] {run.message}")
     if report.unrecognised:
         names = ", ".join(p.name for p in report.unrecognised[:12])
         more = f" (+{len(report.unrecognised) - 12} more)" if len(report.unrecognised) > 12 else ""
         console.print(f"[dim]not recognised as any dataset (ignored): {names}{more}[/dim]")
+    if report.ignored:
+        console.print(f"[dim]documented as not loaded: {', '.join(p.name for p in report.ignored)}[/dim]")
     if report.published:
         console.print(f"[bold]published[/bold] {report.db}")
     else:

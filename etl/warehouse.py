@@ -6,7 +6,12 @@ checked and closed. A source that failed this run keeps its rows from the previo
 
 from __future__ import annotations
 
+import fcntl
 import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +26,92 @@ from etl.schema import CORE, DERIVED, INDICATORS, KEYS, REJECTS, SOURCES, confor
 
 class PublishError(Exception):
     """The new warehouse failed validation; the previous one is left untouched."""
+
+
+class UpdateLocked(Exception):
+    """Another update of the same warehouse holds its lock and did not finish within the wait."""
+
+
+# the tables every published warehouse holds (the contract the dashboard reads); a file without them is not usable
+CONTRACT_TABLES = (*CORE, "indicators", "sources", "rejects", "countries", *DERIVED)
+
+
+def validate_warehouse(path: Path) -> str | None:
+    """Why the warehouse file at ``path`` is not usable (it does not open in DuckDB, or a contract table is
+    missing), or None when it is. Opens read-only and never raises: a truncated or foreign file is a reason."""
+    path = Path(path)
+    if not path.is_file():
+        return f"{path}: no such file"
+    if path.stat().st_size == 0:
+        return f"{path}: the file is empty (0 bytes)"
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception as err:  # duckdb.IOException, SerializationException, InternalException…
+        return f"{path}: DuckDB cannot open it ({type(err).__name__}: {str(err).splitlines()[0]})"
+    try:
+        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        missing = [t for t in CONTRACT_TABLES if t not in have]
+        if missing:
+            return f"{path}: not a complete warehouse, table(s) missing: {', '.join(missing)}"
+        for table in ("sources", "countries"):  # the two every page reads first: they must scan to the end
+            con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    except Exception as err:
+        return f"{path}: damaged ({type(err).__name__}: {str(err).splitlines()[0]})"
+    finally:
+        con.close()
+    return None
+
+
+def lock_path(db: Path) -> Path:
+    return Path(db).with_name(Path(db).name + ".lock")
+
+
+@contextmanager
+def update_lock(db: Path, wait: float = 600.0) -> Iterator[None]:
+    """Hold an exclusive ``fcntl.flock`` on ``<db>.lock`` for one whole update; a second update of the same file
+    waits up to ``wait`` seconds, then gives up with :class:`UpdateLocked` naming the holder's pid. The kernel
+    drops the lock when its process dies (even SIGKILL), so a killed update never blocks the next one.
+    Under the lock, leftovers of a killed or failed run (``<db>.*tmp`` and their ``.wal``) are removed."""
+    db = Path(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_path(db)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                    raise UpdateLocked(
+                        f"another update of {db} is running (pid {holder}, lock {lock}); waited {wait:g} s — "
+                        "run this update again when it has finished"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        remove_leftovers(db)
+        yield
+    finally:
+        os.close(fd)  # releases the lock; the lock file stays (deleting it would race with a waiting update)
+
+
+def remove_leftovers(db: Path) -> list[Path]:
+    """Delete temporary files of earlier runs that died before publishing (call only under the update lock)."""
+    db = Path(db)
+    gone = []
+    for pattern in (f"{db.name}.tmp", f"{db.name}.tmp.wal", f"{db.name}.*.tmp", f"{db.name}.*.tmp.wal"):
+        for leftover in db.parent.glob(pattern):
+            leftover.unlink(missing_ok=True)
+            gone.append(leftover)
+    return gone
+
+
+def temp_path(db: Path) -> Path:
+    """A temporary name no other run can share: pid plus random bits."""
+    return Path(db).with_name(f"{Path(db).name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
 @dataclass
@@ -148,9 +239,7 @@ def build_and_publish(db: Path, runs: list[SourceRun], countries: Countries) -> 
     """Write ``db``.tmp, carry over what could not be refreshed, validate, and ``os.replace`` it onto ``db``."""
     db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db.with_name(db.name + ".tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    tmp = temp_path(db)
     sources = [r.source for r in runs]
     schemas = all_schemas(sources)
     con = duckdb.connect(str(tmp))
@@ -161,7 +250,11 @@ def build_and_publish(db: Path, runs: list[SourceRun], countries: Countries) -> 
         con.execute(ddl("sources", SOURCES))
         con.execute(ddl("rejects", REJECTS))
         prev_tables: set[str] = set()
-        if db.exists():
+        if db.exists() and (damaged := validate_warehouse(db)):  # never read a damaged file: build a fresh one
+            for run in runs:
+                if not run.fresh and run.status != "not selected":
+                    run.message += f" (previous warehouse unusable, nothing to keep: {damaged})"
+        elif db.exists():
             try:
                 quoted = db.as_posix().replace("'", "''")  # ATTACH takes no parameters: quote the path as a literal
                 con.execute(f"ATTACH '{quoted}' AS prev (READ_ONLY)")
@@ -187,6 +280,7 @@ def build_and_publish(db: Path, runs: list[SourceRun], countries: Countries) -> 
     except Exception:
         con.close()
         tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
     con.close()
     with open(tmp, "rb") as fh:

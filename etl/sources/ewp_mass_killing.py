@@ -77,6 +77,7 @@ class EwpMassKilling(Source):
     citation = EwpSra.citation
     url = "https://github.com/EarlyWarningProject/2025-Statistical-Risk-Assessment"
     folder = "ewp-mass-killing"
+    ignore: ClassVar = ("basedata*.csv",)  # EWP's derived country-year template (see above): not loaded
     downloads: ClassVar = (
         Download("https://raw.githubusercontent.com/EarlyWarningProject/2025-Statistical-Risk-Assessment/"
                  "548cad77147d54cb59e529e7d390a6a7bdfe83b5/1.Buildcountryyears_and_mk_data/"
