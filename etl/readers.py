@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import re
@@ -248,9 +249,21 @@ def parse_numbers(
     return df.with_columns(values)
 
 
+def today() -> dt.date:
+    """The run's date: no source reports the future (a date after it is a typo or a corrupt cell)."""
+    return dt.date.today()
+
+
+def this_year() -> int:
+    """The largest plausible data year for any source (years after today's are rejects)."""
+    return today().year
+
+
 def parse_dates(df: pl.DataFrame, column: str, rejects: Rejects, *, earliest: str = "1946-01-01",
-                latest: str = "2100-12-31") -> pl.DataFrame:
-    """Accept ``YYYY-MM-DD`` with or without a time part; reject unparseable or out-of-range dates."""
+                latest: str | None = None) -> pl.DataFrame:
+    """Accept ``YYYY-MM-DD`` with or without a time part; reject unparseable dates, dates before the source's
+    documented first date (``earliest``) and dates after ``latest`` (default: today)."""
+    latest = latest or today().isoformat()
     text = pl.col(column).str.strip_chars().str.slice(0, 10)
     df = df.with_columns(text.str.to_date("%Y-%m-%d", strict=False).alias("__date"))
     bad = df["__date"].is_null()
@@ -259,8 +272,10 @@ def parse_dates(df: pl.DataFrame, column: str, rejects: Rejects, *, earliest: st
     df = df.filter(~bad)
     lo, hi = pl.lit(earliest).str.to_date(), pl.lit(latest).str.to_date()
     out = df.select((pl.col("__date") < lo) | (pl.col("__date") > hi)).to_series()
-    rejects.add_rows(df.filter(out).drop("__date"),
-                     pl.format(f"column '{column}': {{}} is outside {earliest}…{latest}", pl.col(column)))
+    why = pl.when(pl.col("__date") < lo).then(pl.lit("before the source's first date")).otherwise(
+        pl.lit("after today (a date in the future)" if latest == today().isoformat() else "after the file's release"))
+    rejects.add_rows(df.filter(out),
+                     pl.format(f"column '{column}': {{}} is outside {earliest}…{latest}: {{}}", pl.col(column), why))
     return df.filter(~out).with_columns(pl.col("__date").alias(column)).drop("__date")
 
 

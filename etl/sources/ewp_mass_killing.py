@@ -24,7 +24,7 @@ import openpyxl
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source, SourceError
-from etl.readers import duplicates_of, parse_numbers, reject_share_guard
+from etl.readers import duplicates_of, parse_numbers, reject_share_guard, this_year
 from etl.sources.ewp_sra import EwpSra
 
 SHEET = "mk_events"
@@ -144,8 +144,8 @@ class EwpMassKilling(Source):
             blank = pl.col(col).is_null()
             rejects.add_rows(df.filter(blank), f"column '{col}': {what} is empty")
             df = df.filter(~blank)
-        df = parse_numbers(df, ["start_year"], rejects, integer=True, required=True, minimum=1900, maximum=2100)
-        df = parse_numbers(df, ["end_year"], rejects, integer=True, minimum=1900, maximum=2100)
+        df = parse_numbers(df, ["start_year"], rejects, integer=True, required=True, minimum=1945, maximum=this_year())
+        df = parse_numbers(df, ["end_year"], rejects, integer=True, minimum=1945, maximum=this_year())
         df = parse_numbers(df, ["number_eth_groups"], rejects, integer=True, minimum=0)
         before_start = pl.col("end_year").is_not_null() & (pl.col("end_year") < pl.col("start_year"))
         rejects.add_rows(df.filter(before_start), "end year before start year")

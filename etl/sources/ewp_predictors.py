@@ -20,7 +20,7 @@ from typing import ClassVar
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard
+from etl.readers import duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard, this_year
 from etl.sources.ewp_sra import EwpSra
 
 ID_COLUMNS = ("ewp_name", "year", "ccode")
@@ -136,7 +136,7 @@ class EwpPredictors(Source):
         df = read_delimited(path, separator=",", required=[*ID_COLUMNS, *columns])
         rows_read = df.height
         rejects = Rejects(self.id, path.name)
-        df = parse_numbers(df, ["year"], rejects, integer=True, required=True, minimum=1900, maximum=2100)
+        df = parse_numbers(df, ["year"], rejects, integer=True, required=True, minimum=1945, maximum=this_year())
         df = parse_numbers(df, ["ccode"], rejects, integer=True, required=True, minimum=1)
         for p in PREDICTORS:
             df = parse_numbers(df, [p.column], rejects, minimum=p.minimum, maximum=p.maximum)

@@ -29,7 +29,7 @@ from typing import ClassVar
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source, SourceError
-from etl.readers import duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard
+from etl.readers import duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard, this_year
 
 RAW = "https://raw.githubusercontent.com/EarlyWarningProject"
 ULF = "https://raw.githubusercontent.com/ulfelder/earlywarningproject-statrisk-replication"
@@ -177,7 +177,7 @@ class EwpSra(Source):
         rejects = Rejects(self.id, path.name)
         if layout == "ulfelder":
             df = parse_numbers(df, ["forecast.year"], rejects, integer=True, required=True, minimum=1990,
-                               maximum=2100)
+                               maximum=this_year() + 2)  # forecasts look ahead
             df = parse_numbers(df, ["mean.p"], rejects, required=True, minimum=0, maximum=1)
             df = df.with_columns(
                 pl.col("forecast.year").alias("edition"), pl.col("forecast.year").alias("forecast_window_start"),

@@ -25,7 +25,14 @@ from typing import ClassVar
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source, SourceError
-from etl.readers import check_not_html_or_empty, duplicates_of, parse_numbers, reject_share_guard, require_columns
+from etl.readers import (
+    check_not_html_or_empty,
+    duplicates_of,
+    parse_numbers,
+    reject_share_guard,
+    require_columns,
+    this_year,
+)
 
 OPT_IN_ENV = "R2P_OPT_IN"
 NAME, EDITION = "Country/Territory", "Edition"
@@ -114,7 +121,7 @@ class FreedomHouse(Source):
                                    f"{self.id} after confirming permission")
         rejects = Rejects(self.id, path.name)
         df = df.with_columns(pl.col(NAME).str.strip_chars(), pl.col("Status").str.strip_chars().str.to_uppercase())
-        df = parse_numbers(df, [EDITION], rejects, integer=True, minimum=1973, maximum=2100, required=True)
+        df = parse_numbers(df, [EDITION], rejects, integer=True, minimum=1973, maximum=this_year(), required=True)
         for col, (_, lo, hi) in SCORES.items():
             df = parse_numbers(df, [col], rejects, minimum=lo, maximum=hi)
         bad_status = ~pl.col("Status").is_in(list(STATUS)) & pl.col("Status").is_not_null()

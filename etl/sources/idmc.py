@@ -24,10 +24,11 @@ import csv
 from pathlib import Path
 
 import fastexcel
+import openpyxl
 import polars as pl
 
 from etl.model import Context, FileResult, Indicator, Rejects, Source, SourceError
-from etl.readers import duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard
+from etl.readers import duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard, this_year
 
 GIDD_VALUES = {
     "Conflict Stock Displacement": "idmc_conflict_idps_stock",
@@ -58,17 +59,43 @@ INDICATORS = (
 )
 
 
-def _gidd_sheet(path: Path) -> str | None:
-    """The name of the sheet whose header holds the GIDD displacement columns, if any."""
+HEADER_SEARCH_ROWS = 20  # an export with a title or notes above the header: look this far down for it
+
+
+def _gidd_sheet(path: Path) -> tuple[str, int] | None:
+    """The sheet whose header holds the GIDD displacement columns and the header's 0-based row, if any.
+
+    The header is searched in the first rows, not only the first: an export with a title line above it is the
+    same data, and reading it from row 1 would silently lose every row."""
     try:
         reader = fastexcel.read_excel(str(path))
         for name in reader.sheet_names:
-            cols = [c.name for c in reader.load_sheet(name, n_rows=0).available_columns()]
-            if all(c in cols for c in GIDD_REQUIRED):
-                return name
+            top = reader.load_sheet(name, header_row=None, n_rows=HEADER_SEARCH_ROWS).to_polars()
+            for index, row in enumerate(top.iter_rows()):
+                cells = {str(c).strip() for c in row if c is not None}
+                if all(c in cells for c in GIDD_REQUIRED):
+                    return name, index
     except Exception:  # not a readable workbook: not ours
         return None
     return None
+
+
+def _uncached_formulas(path: Path, sheet: str, header_row: int) -> dict[int, tuple[str, str]]:
+    """Record number -> (column, formula) of value cells holding a formula: a workbook saved without calculating
+    (written by a script) has no stored result for them, and the reader sees an empty cell."""
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        rows = wb[sheet].iter_rows(min_row=header_row + 1, values_only=True)
+        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+        wanted = {i: h for i, h in enumerate(header) if h in ("ISO3", "Year", *GIDD_VALUES)}
+        found: dict[int, tuple[str, str]] = {}
+        for number, row in enumerate(rows, start=header_row + 2):
+            for i, col in wanted.items():
+                if i < len(row) and isinstance(row[i], str) and row[i].startswith("="):
+                    found.setdefault(number, (col, row[i]))
+        return found
+    finally:
+        wb.close()
 
 
 def _is_unhcr_idmc(head: str) -> bool:
@@ -108,16 +135,28 @@ class IDMC(Source):
         return self._read_unhcr(path, ctx)
 
     def _read_gidd(self, path: Path, ctx: Context) -> FileResult:
-        sheet = _gidd_sheet(path)
-        if sheet is None:
-            raise SourceError(path, f"no sheet with the GIDD columns {', '.join(GIDD_REQUIRED)}", row=1)
-        df = pl.read_excel(path, sheet_name=sheet, engine="calamine", infer_schema_length=0, drop_empty_rows=False)
-        df = df.with_row_index("_row", offset=2).with_columns(pl.col("_row").cast(pl.Int64))
-        df = df.filter(~pl.all_horizontal(pl.exclude("_row").is_null()))  # blank spreadsheet rows are not data
+        found = _gidd_sheet(path)
+        if found is None:
+            raise SourceError(path, f"no sheet with the GIDD columns {', '.join(GIDD_REQUIRED)} in its first "
+                                    f"{HEADER_SEARCH_ROWS} rows", row=1)
+        sheet, header_row = found
+        df = pl.read_excel(path, sheet_name=sheet, engine="calamine", infer_schema_length=0, drop_empty_rows=False,
+                           read_options={"header_row": header_row})
+        df = df.with_row_index("_row", offset=header_row + 2).with_columns(pl.col("_row").cast(pl.Int64))
+        formulas = _uncached_formulas(path, sheet, header_row)
         rejects = Rejects(self.id, path.name)
-        rows_read = df.height
+        if formulas:  # a formula whose result was never saved reads as an empty cell: reject the row, naming it
+            lost = [n for n, (col, _) in formulas.items() if df.filter(pl.col("_row") == n)[col].is_null().any()]
+            reason = pl.col("_row").replace_strict(
+                {n: f"column '{formulas[n][0]}': formula '{formulas[n][1]}' has no saved result (the workbook was "
+                    "saved without calculating: open it in Excel or LibreOffice and save it again)" for n in lost},
+                default="", return_dtype=pl.String)
+            rejects.add_rows(df.filter(pl.col("_row").is_in(lost)), reason)
+            df = df.filter(~pl.col("_row").is_in(lost))
+        df = df.filter(~pl.all_horizontal(pl.exclude("_row").is_null()))  # blank spreadsheet rows are not data
+        rows_read = df.height + len(rejects)
         df = df.with_columns(pl.col("ISO3").str.strip_chars().str.to_uppercase())
-        df = parse_numbers(df, ["Year"], rejects, integer=True, minimum=1945, maximum=2100, required=True)
+        df = parse_numbers(df, ["Year"], rejects, integer=True, minimum=2008, maximum=this_year(), required=True)
         df = parse_numbers(df, list(GIDD_VALUES), rejects, integer=True, minimum=0)
         df, n_excluded = ctx.countries.resolve(df, "ISO3", "idmc", rejects)
         df, n_dup = duplicates_of(df, ["iso3", "Year"], rejects, what="country-year")
@@ -143,7 +182,7 @@ class IDMC(Source):
         df = read_delimited(path, separator=",", required=UNHCR_COLS)
         rejects = Rejects(self.id, path.name)
         rows_read = df.height
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1945, maximum=2100, required=True)
+        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1990, maximum=this_year(), required=True)
         df = parse_numbers(df, ["total"], rejects, integer=True, minimum=0)
         mismatch = pl.col("coo_iso").fill_null("") != pl.col("coa_iso").fill_null("")
         rejects.add_rows(df.filter(mismatch), "origin and asylum differ: not an internal-displacement row")

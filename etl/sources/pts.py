@@ -29,6 +29,7 @@ from etl.readers import (
     parse_numbers,
     read_delimited,
     reject_share_guard,
+    this_year,
 )
 
 SCORES = {"PTS_A": "pts_amnesty", "PTS_H": "pts_hrw", "PTS_S": "pts_state_dept"}
@@ -79,7 +80,7 @@ class PoliticalTerrorScale(Source):
         rows_read = df.height
         rejects = Rejects(self.id, path.name)
         df = df.with_columns(pl.col(c).str.strip_chars() for c in ("Country", "WordBank_Code_A", *SCORES))
-        df = parse_numbers(df, ["Year"], rejects, integer=True, minimum=1900, maximum=2100, required=True)
+        df = parse_numbers(df, ["Year"], rejects, integer=True, minimum=1976, maximum=this_year(), required=True)
         # a release PTS-YYYY covers events up to YYYY-1: the edition comes from content, not the file name
         edition = int(df["Year"].max() or 0) + 1
         df = parse_numbers(df, list(SCORES), rejects, integer=True, minimum=1, maximum=5)

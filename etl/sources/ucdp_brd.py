@@ -16,7 +16,7 @@ from typing import ClassVar
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard
+from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard, this_year
 from etl.sources.ucdp_organized_violence import (
     AGGREGATED,
     UCDP_LICENCE,
@@ -65,7 +65,7 @@ class UcdpBattleDeaths(Source):
         rows_read = df.height
         rejects = Rejects(self.id, path.name)
         version = version_of(df, path)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1946, maximum=2100, required=True)
+        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1989, maximum=this_year(), required=True)
         df = parse_numbers(df, [c for c, _ in SERIES.values()], rejects, integer=True, minimum=0, required=True)
         df, n_dup = duplicates_of(df, ["dyad_id", "year"], rejects, what="dyad-year")
         df, n_excl = resolve_gw(df, "gwno_loc", ctx, rejects, multi=True)

@@ -66,6 +66,7 @@ from etl.readers import (
     parse_numbers,
     read_delimited,
     reject_share_guard,
+    this_year,
 )
 
 ROW = "_row"
@@ -131,6 +132,28 @@ def coverage_end(version: str) -> date | None:
     if version_kind(version) != "yearly":
         return None
     return date(2000 + version_key(version)[0] - 1, 12, 31)
+
+
+def release_bound(version: str) -> date | None:
+    """The last date a release can hold: yearly yy.1 → its coverage end; a candidate yy.0.m → 31 December 20yy
+    (its events may end after the month it covers); the Syria special release → none (today only)."""
+    if version_kind(version) == "candidate":
+        return date(2000 + version_key(version)[0], 12, 31)
+    return coverage_end(version)
+
+
+def _after_release(df: pl.DataFrame, version: str, rejects: Rejects) -> pl.DataFrame:
+    """An event dated after what its release covers is a corrupt date (a GED 23.1 event in 2099), not news."""
+    bound = release_bound(version)
+    if bound is None or df.height == 0:
+        return df
+    for col in ("date_start", "date_end"):
+        late = pl.col(col) > pl.lit(bound)
+        rejects.add_rows(df.filter(late), pl.format(
+            f"column '{col}': {{}} is after the file's release: GED {version} covers events up to {bound}",
+            pl.col(col)))
+        df = df.filter(~late)
+    return df
 
 
 def _is_geojson(head: str) -> bool:
@@ -226,7 +249,7 @@ class UcdpGed(Source):
                                                          pl.col("date_end"), pl.col("date_start")))
         df = df.filter(~backwards)
 
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1989, maximum=2100)
+        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1989, maximum=this_year())
         df = parse_numbers(df, ["latitude"], rejects, minimum=-90, maximum=90)
         df = parse_numbers(df, ["longitude"], rejects, minimum=-180, maximum=180)
         df = parse_numbers(df, ["where_prec", "date_prec", "event_clarity", "conflict_new_id", "dyad_new_id"],
@@ -235,6 +258,7 @@ class UcdpGed(Source):
         df, n_excluded = self._countries(df, ctx, rejects)
 
         version = self._version(path, name_hint, df, candidate_text)
+        df = _after_release(df, version, rejects)
         reject_share_guard(path, rows_read, rejects, ctx.max_reject_share)
         events = self._events(df, path, version)
         note = []

@@ -18,7 +18,7 @@ import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, SourceError
 from etl.model import Source as _Source
-from etl.readers import ROW, duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard
+from etl.readers import ROW, duplicates_of, header_of, parse_numbers, read_delimited, reject_share_guard, this_year
 
 UCDP_LICENCE = "CC BY 4.0 — Data: Uppsala Conflict Data Program (UCDP), Department of Peace and Conflict Research, " \
                "Uppsala University — ucdp.uu.se."
@@ -170,7 +170,7 @@ class UcdpOrganizedViolence(_Source):
         rows_read = df.height
         rejects = Rejects(self.id, path.name)
         version = version_of(df, path)
-        df = parse_numbers(df, ["year_cy"], rejects, integer=True, minimum=1946, maximum=2100, required=True)
+        df = parse_numbers(df, ["year_cy"], rejects, integer=True, minimum=1989, maximum=this_year(), required=True)
         df = parse_numbers(df, [s[0] for s in SERIES.values()], rejects, integer=True, minimum=0)
         df, excluded = resolve_gw(df, "country_id_cy", ctx, rejects, multi=False)
         df = self._check_names(df, ctx, rejects)

@@ -47,6 +47,7 @@ from etl.readers import (
     read_delimited,
     reject_share_guard,
     require_columns,
+    this_year,
 )
 
 KEY_COLS = ("year", "coo", "coo_iso", "coa", "coa_iso")
@@ -177,7 +178,7 @@ class UNHCRPopulation(Source):
         value_cols = {"population": POP_COLS, "flows": FLOW_COLS, "solutions": SOLUTION_COLS,
                       "unrwa": UNRWA_COLS}[layout]
         value_cols = tuple(c for c in value_cols if c in df.columns)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1945, maximum=2100, required=True)
+        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1951, maximum=this_year(), required=True)
         df = parse_numbers(df, value_cols, rejects, integer=True, minimum=0)
         df = self._resolve(df, "coo_iso", "origin_iso3", ctx, rejects)
         df = self._resolve(df, "coa_iso", "asylum_iso3", ctx, rejects)

@@ -24,7 +24,7 @@ from typing import ClassVar
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source, SourceError
-from etl.readers import header_of, parse_numbers, read_delimited, reject_share_guard
+from etl.readers import header_of, parse_numbers, read_delimited, reject_share_guard, this_year
 
 INDEX = "index 0–1"
 LATENT = "model estimate (latent scale, about −5…5)"
@@ -138,7 +138,7 @@ class VDem(Source):
             raise SourceError(path, f"no known V-Dem variable among the columns (expected some of "
                                     f"{', '.join(list(CATALOG)[:6])}…)", row=1)
         ignored = [c for c in df.columns if c.startswith(("v2", "e_")) and c not in CATALOG]
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1789, maximum=2100, required=True)
+        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1789, maximum=this_year(), required=True)
         for name in variables:
             var = CATALOG[name]
             df = parse_numbers(df, [name], rejects, minimum=var.minimum, maximum=var.maximum)

@@ -38,6 +38,7 @@ from etl.readers import (
     read_delimited,
     reject_share_guard,
     require_columns,
+    this_year,
 )
 
 SERIES = "SP.POP.TOTL"
@@ -100,7 +101,7 @@ class WorldBankPopulation(Source):
             version = f"World Bank {SERIES} via datasets/population"
         rejects = Rejects(self.id, path.name)
         rows_read = df.height
-        df = parse_numbers(df, ["Year"], rejects, integer=True, minimum=1900, maximum=2100, required=True)
+        df = parse_numbers(df, ["Year"], rejects, integer=True, minimum=1960, maximum=this_year(), required=True)
         df = parse_numbers(df, ["Value"], rejects, minimum=0, required=True)
         before, rejected_before = df.height, len(rejects)
         df, _ = ctx.countries.resolve(df, "Country Code", "wb", rejects)
