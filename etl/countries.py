@@ -51,11 +51,48 @@ class Countries:
         )
         if extra_codes is not None:
             codes = pl.concat([codes, extra_codes.select(codes.columns)], how="vertical")
-        self.codes = codes.with_columns(pl.col("action").fill_null("map"), pl.col("note").fill_null(""))
+        codes = codes.with_columns(pl.col("action").fill_null("map"), pl.col("note").fill_null(""))
+        self.codes = self._apply_historical_policy(codes)
         self._index: dict[tuple[str, str], Match] = {}
         for row in self.codes.iter_rows(named=True):
             key = (row["system"], self._key(row["system"], row["code"]))
             self._index.setdefault(key, Match(row["iso3"] or None, row["action"], row["note"]))
+
+    @classmethod
+    def historical_states(cls) -> pl.DataFrame:
+        """The one policy for historical States (``etl/reference/historical_states.csv``, docs/methodology.md):
+        a unit continued by a modern State counts toward it; an absorbed or dissolved one is rejected."""
+        return pl.read_csv(REFERENCE / "historical_states.csv", infer_schema=False).with_columns(
+            pl.col("successor_iso3").fill_null(""))
+
+    def historical_keys(self, system: str) -> set[str]:
+        """The (normalised) codes of ``system`` that name a historical unit of the policy."""
+        keys = set()
+        for unit in self.historical_states()["codes"].to_list():
+            for ref in unit.split(";"):
+                sys, code = (part.strip() for part in ref.split(":", 1))
+                if sys == system:
+                    keys.add(self._key(sys, code))
+        return keys
+
+    @classmethod
+    def _apply_historical_policy(cls, codes: pl.DataFrame) -> pl.DataFrame:
+        """Replace every crosswalk row naming a historical unit's code by the policy's decision, in every system:
+        one rule for North Yemen, the FRY or the USSR whichever source names them."""
+        rows = []
+        for unit in cls.historical_states().iter_rows(named=True):
+            successor = unit["successor_iso3"] or None
+            verdict = (f"{unit['unit']} ({unit['period']}): {unit['rule']} → {successor}" if successor else
+                       f"{unit['unit']} ({unit['period']}): historical State, {unit['rule']}, no ISO 3166-1 code")
+            for ref in unit["codes"].split(";"):
+                system, code = (part.strip() for part in ref.split(":", 1))
+                rows.append({"system": system, "code": code, "iso3": successor,
+                             "action": "map" if successor else "reject",
+                             "note": f"{verdict} (etl/reference/historical_states.csv: {unit['note']})"})
+        policy = pl.DataFrame(rows, schema=dict.fromkeys(codes.columns, pl.String))
+        keys = {(r["system"], cls._key(r["system"], r["code"])) for r in rows}
+        keep = [(sys, cls._key(sys, code)) not in keys for sys, code in codes.select("system", "code").iter_rows()]
+        return pl.concat([policy, codes.filter(pl.Series(keep))], how="vertical")
 
     @staticmethod
     def _base_table() -> pl.DataFrame:
@@ -150,7 +187,10 @@ class Countries:
     ) -> tuple[pl.DataFrame, int]:
         """Add ``out`` (ISO3) from ``column``; unknown/rejected codes go to rejects, excluded ones are counted.
 
-        ``multi`` accepts lists like "651, 666" (one output row per country). Returns (frame, rows excluded).
+        ``multi`` accepts lists like "651, 666" (one output row per country): a row keeps the codes that map and
+        only a row with no mappable code is rejected; the codes dropped from a kept row (a historical state next
+        to its modern successor, e.g. "816, 817") are listed in ``rejects.dropped_codes`` for the file's note.
+        Returns (frame, rows excluded).
         """
         work = df
         if multi:
@@ -169,17 +209,24 @@ class Countries:
             work = work.drop(out)
         work = work.join(mapping, on="__codes", how="left", nulls_equal=True)
         bad = work["__action"].is_in(["reject", "unknown"])
-        bad_rows = work.filter(bad)
-        if bad_rows.height:
+        if multi:  # a list such as "816, 817": keep the row for the codes that map, drop only the others
+            mapped_rows = work.filter(pl.col("__action") == "map")["_row"].unique().implode()
+            partial = work.filter(bad & pl.col("_row").is_in(mapped_rows))
+            for row, code, why in partial.select("_row", "__codes", "__reason").iter_rows():
+                rejects.dropped_codes.append((row, f"column '{column}': code {code} not attributed ({why})"))
+            bad_rows = work.filter(bad & ~pl.col("_row").is_in(mapped_rows)).unique("_row", keep="first",
+                                                                                     maintain_order=True)
+            work = work.filter(~bad & (pl.col("_row").is_in(mapped_rows) | (pl.col("__action") == "exclude")))
+        else:
+            bad_rows = work.filter(bad)
+            work = work.filter(~bad)
+        if bad_rows.height:  # a row with no code that maps is rejected once, with its (first) code's reason
             reason = pl.format(f"column '{column}': {{}}", pl.col("__reason"))
             rejects.add_rows(bad_rows.drop("__codes", "__action", out), reason)
-            # a multi row with one bad code is rejected as a whole, once
-            if multi:
-                bad_ids = bad_rows["_row"].unique().implode()
-                work = work.filter(~pl.col("_row").is_in(bad_ids))
-            else:
-                work = work.filter(~bad)
         excluded = work.filter(pl.col("__action") == "exclude")
+        if multi:  # excluded only when none of its codes maps (otherwise it is loaded)
+            excluded = excluded.filter(~pl.col("_row").is_in(work.filter(pl.col("__action") == "map")["_row"]
+                                                              .unique().implode()))
         n_excluded = excluded["_row"].n_unique() if "_row" in excluded.columns else excluded.height
         work = work.filter(pl.col("__action") == "map").drop("__codes", "__action", "__reason")
         return work, n_excluded

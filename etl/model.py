@@ -79,6 +79,17 @@ class Rejects:
     source_id: str
     file_name: str
     frames: list[pl.DataFrame] = field(default_factory=list)
+    # (row, why) for codes dropped from a row that still loads for its other codes (a multi-location UCDP row)
+    dropped_codes: list[tuple[int, str]] = field(default_factory=list)
+
+    def dropped_note(self) -> str:
+        """The file's note about partially attributed rows: how many, and the first few with their reasons."""
+        if not self.dropped_codes:
+            return ""
+        shown = "; ".join(f"row {row}: {why}" for row, why in sorted(self.dropped_codes)[:5])
+        more = f" (+{len(self.dropped_codes) - 5} more)" if len(self.dropped_codes) > 5 else ""
+        return (f"{len(self.dropped_codes)} location codes not attributed in rows loaded for their other "
+                f"locations: {shown}{more}")
 
     def add_rows(self, rows: pl.DataFrame, reason: str | pl.Expr, row_col: str = "_row") -> None:
         """Record every row of ``rows`` (a slice of the raw frame, with its ``_row`` number) with a reason."""

@@ -94,6 +94,7 @@ class PoliticalTerrorScale(Source):
         )
         df, n_aggregate = ctx.countries.resolve(df, KEY, "pts", rejects)
         reject_share_guard(path, rows_read, rejects, ctx.max_reject_share)
+        df = self._transition_years(df, ctx, rejects)
         # two PTS entities on one ISO3 would be silently merged: refuse (a crosswalk error, not a data problem)
         clash = df.group_by("iso3", "Year").agg(pl.col("Country").n_unique().alias("n")).filter(pl.col("n") > 1)
         if clash.height:
@@ -106,6 +107,32 @@ class PoliticalTerrorScale(Source):
         return FileResult(path, f"PTS-{edition} (years {df['Year'].min()}–{edition - 1})", rows_read,
                           {"indicator_values": values}, rejects.frame(), rows_excluded=n_no_score + n_aggregate,
                           note=note)
+
+    @staticmethod
+    def _transition_years(df: pl.DataFrame, ctx: Context, rejects: Rejects) -> pl.DataFrame:
+        """Years scored for several entities the historical-states policy gives one State (the SFRY and the FRY in
+        1991–92, Serbia and Montenegro and Serbia in 2006): the modern State's own row is kept, else the later
+        entity's (the one continuing into it); the other rows are rejected with the reason."""
+        historical = pl.col(KEY).str.strip_chars().str.to_uppercase().is_in(list(ctx.countries.historical_keys("pts")))
+        ranked = df.with_columns(
+            historical.alias("__hist"), pl.col("Year").min().over("Country").alias("__first"),
+            pl.col("Country").n_unique().over("iso3", "Year").alias("__n"))
+        ranked = ranked.with_columns(
+            (pl.col("__hist").any().over("iso3", "Year") & (pl.col("__n") > 1)).alias("__transition"))
+        best = (
+            ranked.filter(pl.col("__transition")).sort(["__hist", "__first"], descending=[False, True])
+            .group_by("iso3", "Year", maintain_order=True).first()
+            .select("iso3", "Year", pl.col("Country").alias("__keep"))
+        )
+        if best.height == 0:
+            return df
+        ranked = ranked.join(best, on=["iso3", "Year"], how="left")
+        drop = pl.col("__transition") & (pl.col("Country") != pl.col("__keep"))
+        rejects.add_rows(ranked.filter(drop), pl.format(
+            "column 'Country': '{}' and '{}' are both scored for {} and the historical-states policy gives both to "
+            "{}: the row of the State continuing into it is kept (etl/reference/historical_states.csv)",
+            pl.col("Country"), pl.col("__keep"), pl.col("Year"), pl.col("iso3")))
+        return ranked.filter(~drop).select(df.columns)
 
     @staticmethod
     def _long(df: pl.DataFrame, file_name: str) -> pl.DataFrame:

@@ -112,7 +112,7 @@ class UcdpArmedConflict(Source):
         ).sort("conflict_id", "year", "iso3")
         return FileResult(path, version, rows_read, {"indicator_values": values, "armed_conflicts": conflicts},
                           rejects.frame(), rows_duplicate=n_dup, rows_loaded=loaded_rows(df),
-                          rows_excluded=n_excl)
+                          rows_excluded=n_excl, note=rejects.dropped_note())
 
 
 SOURCE = UcdpArmedConflict()

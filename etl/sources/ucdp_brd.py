@@ -73,7 +73,7 @@ class UcdpBattleDeaths(Source):
         values = pl.concat([aggregate(df, iid, pl.col(col).sum(), path) for iid, (col, _) in SERIES.items()])
         return FileResult(path, version, rows_read, {"indicator_values": values}, rejects.frame(),
                           rows_duplicate=n_dup, rows_loaded=loaded_rows(df),
-                          rows_excluded=n_excl)
+                          rows_excluded=n_excl, note=rejects.dropped_note())
 
 
 SOURCE = UcdpBattleDeaths()

@@ -104,7 +104,7 @@ class UcdpNonState(Source):
         ).sort("iso3", "year", "conflict_id", "dyad_id")
         return FileResult(path, version, rows_read, {"indicator_values": values, "nonstate_conflicts": dyads},
                           rejects.frame(), rows_duplicate=n_dup, rows_loaded=loaded_rows(df),
-                          rows_excluded=n_excl)
+                          rows_excluded=n_excl, note=rejects.dropped_note())
 
 
 SOURCE = UcdpNonState()

@@ -98,7 +98,7 @@ class UcdpOneSided(Source):
         ).sort("iso3", "year", "actor_id")
         return FileResult(path, version, rows_read, {"indicator_values": values, "onesided_actors": actors},
                           rejects.frame(), rows_duplicate=n_dup, rows_loaded=loaded_rows(df),
-                          rows_excluded=n_excl)
+                          rows_excluded=n_excl, note=rejects.dropped_note())
 
 
 SOURCE = UcdpOneSided()
