@@ -83,7 +83,7 @@ class Countries:
         for unit in cls.historical_states().iter_rows(named=True):
             successor = unit["successor_iso3"] or None
             verdict = (f"{unit['unit']} ({unit['period']}): {unit['rule']} → {successor}" if successor else
-                       f"{unit['unit']} ({unit['period']}): historical State, {unit['rule']}, no ISO 3166-1 code")
+                       f"{unit['unit']} ({unit['period']}): historical state, {unit['rule']}, no ISO 3166-1 code")
             for ref in unit["codes"].split(";"):
                 system, code = (part.strip() for part in ref.split(":", 1))
                 rows.append({"system": system, "code": code, "iso3": successor,

@@ -52,9 +52,10 @@ def test_pitf_crosswalk_codes_that_collide_with_iso(ctx):
     assert look("679", "pitf").iso3 == "YEM"
     assert look("775", "pitf").iso3 == "MMR"
     assert look("345", "pitf").iso3 == "SRB"
-    for historical in ("265", "315", "678", "680", "817"):
+    for historical in ("265", "315", "680", "817"):  # absorbed or dissolved (etl/reference/historical_states.csv)
         m = look(historical, "pitf")
         assert m.action == "reject" and m.iso3 is None and "historical" in m.reason
+    assert look("678", "pitf").iso3 == "YEM"  # North Yemen: Yemen is its continuing state (same policy everywhere)
 
 
 def test_pitf_crosswalk_file_is_well_formed():
@@ -141,7 +142,9 @@ def test_ccode_edition_uses_published_rank_and_latest_window(fixtures, ctx):
     _check_invariant(r)
     assert (r.rows_read, r.loaded(), r.rows_rejected) == (5, 3, 2)
     reasons = _reasons(r)
-    assert "Yemen Arab Republic" in reasons[5] and "historical" in reasons[5]
+    # a 2025 row for the Yemen Arab Republic (678) counts toward YEM under the historical-states policy, so it is a
+    # second, different Yemen row of the edition: rejected as a conflicting duplicate
+    assert reasons[5].startswith("duplicate country in this edition")
     assert reasons[6] == "column 'rank.2025and2026.from2025': 'x' is not an integer"
     fc = r.tables["ewp_forecasts"].sort("rank")
     assert fc.select("iso3", "edition", "forecast_window_start", "forecast_window_end", "onset_risk_2yr",
@@ -388,8 +391,11 @@ def test_real_predictors(shared_raw, ctx):
     _check_invariant(r)
     raw = _raw_rows(path)
     assert r.rows_read == len(raw) == 9463
-    historical = [x for x in raw if x["ccode"] in ("265", "315", "678", "680", "817")]
-    assert r.rows_rejected == len(historical) == 132 and r.rows_duplicate == 0
+    # absorbed or dissolved states (GDR, Czechoslovakia, South Yemen, South Vietnam); North Yemen 678 → YEM
+    historical = [x for x in raw if x["ccode"] in ("265", "315", "680", "817")]
+    assert r.rows_rejected == len(historical) == 102 and r.rows_duplicate == 0
+    yar = [x for x in raw if x["ccode"] == "678"]
+    assert len(yar) == 30 and all(int(x["year"]) < 1990 for x in yar)  # no overlap with unified Yemen (679)
     iv = r.tables["indicator_values"]
     mmr = next(x for x in raw if x["ccode"] == "775" and x["year"] == "2024")
     for col, ind in (("discrimpop", "ewp_discrimpop"), ("coup.try.5yr", "ewp_coup_try_5yr"),
@@ -408,11 +414,12 @@ def test_real_mass_killing_list_matches_ewp_country_years(shared_raw, ctx):
     assert not MK.recognise(folder / "basedata2025_4august2025.csv", sniff(folder / "basedata2025_4august2025.csv"))
     r = MK.read_file(xlsx, ctx)
     _check_invariant(r)
-    # 157 episodes (SOURCE.md); 5 located in historical states (Czechoslovakia ×2, South Vietnam, N. and S. Yemen)
-    assert (r.rows_read, r.loaded(), r.rows_rejected) == (157, 152, 5)
+    # 157 episodes (SOURCE.md); 4 located in absorbed or dissolved states (Czechoslovakia ×2, South Vietnam,
+    # South Yemen); the North Yemen episode counts toward YEM (etl/reference/historical_states.csv)
+    assert (r.rows_read, r.loaded(), r.rows_rejected) == (157, 153, 4)
     ep = r.tables["mass_killing_episodes"]
     assert ep["perpetrator_type"].value_counts().sort("perpetrator_type").rows() == [
-        ("Non-State-Led", 27), ("State-Led", 125)]
+        ("Non-State-Led", 27), ("State-Led", 126)]
     assert ep["ongoing"].sum() == 20
     assert ep.filter(pl.col("episode_code") == "mmr2021s1")["start_year"].to_list() == [2021]
     # the derived count equals EWP's own country-year mk_ongoing_count for every country-year it covers

@@ -34,19 +34,21 @@ def test_recognise(fixtures: Path):
 
 def test_read_new_edition(fixtures: Path, lax: Context):
     r = SOURCE.read_file(fixtures / "pts" / "PTS-2025-sample.csv", lax)
-    assert r.version == "PTS-2024 (years 2022–2023)"  # edition = last year + 1; years of loaded rows
-    assert (r.rows_read, r.loaded(), r.rows_rejected, r.rows_excluded, r.rows_duplicate) == (12, 4, 6, 2, 0)
+    assert r.version == "PTS-2024 (years 1985–2023)"  # edition = last year + 1; years of loaded rows
+    assert (r.rows_read, r.loaded(), r.rows_rejected, r.rows_excluded, r.rows_duplicate) == (12, 5, 5, 2, 0)
     assert _values(r) == {
         ("MMR", 2022, "pts_amnesty"): 4.0, ("MMR", 2022, "pts_hrw"): 5.0, ("MMR", 2022, "pts_state_dept"): 4.0,
         ("MMR", 2023, "pts_amnesty"): 5.0, ("MMR", 2023, "pts_state_dept"): 3.0,  # PTS_H NA → no row
         ("ROU", 2023, "pts_amnesty"): 1.0, ("ROU", 2023, "pts_hrw"): 1.0, ("ROU", 2023, "pts_state_dept"): 2.0,
         ("XKX", 2023, "pts_amnesty"): 2.0, ("XKX", 2023, "pts_state_dept"): 2.0,
+        # the Soviet Union counts toward Russia, its continuing State (etl/reference/historical_states.csv)
+        ("RUS", 1985, "pts_amnesty"): 4.0, ("RUS", 1985, "pts_state_dept"): 4.0,
     }
     iv = r.tables["indicator_values"]
     assert iv.filter(pl.col("iso3") == "MMR", pl.col("year") == 2023)["row_number"].unique().to_list() == [3]
     reasons = dict(zip(r.rejects["row_number"], r.rejects["reason"], strict=True))
-    assert set(reasons) == {8, 9, 10, 11, 12, 13}
-    assert "historical State" in reasons[8]  # Soviet Union with a score
+    assert set(reasons) == {9, 10, 11, 12, 13}
+    assert iv.filter(pl.col("iso3") == "RUS")["row_number"].unique().to_list() == [8]  # Soviet Union, 1985
     assert "Gaza" in reasons[9] and "not merged" in reasons[9]
     assert reasons[10] == "column 'PTS_A': 6 is above the allowed 5"
     assert reasons[11] == "column 'PTS_H': 'x' is not an integer"
@@ -76,13 +78,17 @@ def test_newer_edition_wins(fixtures: Path, lax: Context, order):
     assert merged[("XKX", 2022, "pts_amnesty")] == 3.0
 
 
-def test_structural_errors(fixtures: Path, ctx):
+def test_structural_errors(fixtures: Path, ctx, tmp_path: Path):
     with pytest.raises(SourceError, match="HTML"):
         SOURCE.read_file(fixtures / "pts" / "not_data.csv", ctx)
     with pytest.raises(SourceError, match="PTS_S"):
         SOURCE.read_file(fixtures / "pts" / "missing_column.csv", ctx)
-    with pytest.raises(SourceError, match="rejected"):  # 6 of 12 rows bad: the default guard fails the file
-        SOURCE.read_file(fixtures / "pts" / "PTS-2025-sample.csv", ctx)
+    # 6 of 13 rows bad (the sample's 5, its Soviet Union row counting toward Russia, plus one more unknown
+    # entity): the default guard fails the file
+    sample = (fixtures / "pts" / "PTS-2025-sample.csv").read_bytes()
+    (tmp_path / "PTS-2025-sample.csv").write_bytes(sample + b"Lemuria;Lemuria;2023;LEM;998;QQL;998;eca;2;2;2;0;0;0\n")
+    with pytest.raises(SourceError, match="rejected"):
+        SOURCE.read_file(tmp_path / "PTS-2025-sample.csv", ctx)
 
 
 def _raw_rows(path: Path, encoding: str, sep: str) -> list[dict]:

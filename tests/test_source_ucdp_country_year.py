@@ -104,7 +104,7 @@ def test_organized_violence_fixture(fixtures, ctx):
 def test_brd_fixture_sums_dyads_by_location_country(fixtures, ctx):
     r = BRD.read_file(fixture(fixtures, BRD), ctx)
     check_accounting(r)
-    assert (r.version, r.rows_read, r.loaded(), r.rows_rejected, r.rows_duplicate) == ("25.1", 7, 3, 3, 1)
+    assert (r.version, r.rows_read, r.loaded(), r.rows_rejected, r.rows_duplicate) == ("25.1", 7, 4, 2, 1)
     v = values(r)
     # two dyads located in Uganda (rows 2 and 3; row 2 has a line break inside the quoted territory name)
     assert v[("UGA", 2020, "ucdp_brd_battle_deaths")] == (150.0, None)
@@ -113,9 +113,11 @@ def test_brd_fixture_sums_dyads_by_location_country(fixtures, ctx):
     # "651, 666": the dyad counts for each location country, provenance is the single row
     assert v[("EGY", 2020, "ucdp_brd_battle_deaths")] == (30.0, 4)
     assert v[("ISR", 2020, "ucdp_brd_battle_deaths_high")] == (35.0, 4)
-    assert len(v) == 9
+    # "678, 680" in 1989: the dyad counts for North Yemen's continuing state YEM; South Yemen (680) is dropped
+    assert v[("YEM", 1989, "ucdp_brd_battle_deaths")] == (40.0, 5)
+    assert len(v) == 12
     rs = reasons(r)
-    assert "South Yemen" in rs[5]
+    assert 5 not in rs and "row 5: column 'gwno_loc': code 680 not attributed" in r.note and "South Yemen" in r.note
     assert rs[6] == "column 'bd_best': 'abc' is not an integer"
     assert rs[8].startswith("duplicate dyad-year for dyad_id, year")
 
@@ -125,19 +127,25 @@ def test_brd_fixture_sums_dyads_by_location_country(fixtures, ctx):
 def test_acd_fixture_counts_conflicts_and_keeps_conflict_rows(fixtures, ctx):
     r = ACD.read_file(fixture(fixtures, ACD), ctx)
     check_accounting(r)
-    assert (r.version, r.rows_read, r.loaded(), r.rows_rejected) == ("23.1", 6, 3, 3)
+    assert (r.version, r.rows_read, r.loaded(), r.rows_rejected) == ("23.1", 6, 4, 2)
     v = values(r)
     assert v[("UGA", 2020, "ucdp_acd_active_conflicts")] == (2.0, None)
     assert v[("UGA", 2020, "ucdp_acd_max_intensity")] == (2.0, None)
     assert v[("EGY", 2020, "ucdp_acd_active_conflicts")] == (1.0, 4)
     assert v[("ISR", 2020, "ucdp_acd_max_intensity")] == (1.0, 4)
-    assert len(v) == 6
+    assert len(v) == 8
     rs = reasons(r)
-    assert "South Vietnam" in rs[5]  # "816, 817": the whole row is rejected once
+    # "816, 817": the row counts for Vietnam (816); only South Vietnam (817) is dropped, and the file says so
+    assert 5 not in rs
+    assert v[("VNM", 1965, "ucdp_acd_active_conflicts")] == (1.0, 5)
+    assert v[("VNM", 1965, "ucdp_acd_max_intensity")] == (2.0, 5)
+    assert "row 5: column 'gwno_loc': code 817 not attributed" in r.note and "South Vietnam" in r.note
     assert rs[6] == "column 'intensity_level': 3 is not a known intensity code (1, 2)"
     assert "'not-a-date' is not a date" in rs[7]
     ac = r.tables["armed_conflicts"]
-    assert ac.height == 4
+    assert ac.height == 5
+    vnm = ac.filter(pl.col("conflict_id") == "1005").row(0, named=True)
+    assert (vnm["iso3"], vnm["gwno_loc"], vnm["row_number"]) == ("VNM", "816, 817", 5)  # raw list kept as published
     assert sorted(ac.filter(pl.col("conflict_id") == "1002")["iso3"].to_list()) == ["EGY", "ISR"]
     row = ac.filter(pl.col("conflict_id") == "1004").row(0, named=True)
     assert (row["iso3"], row["year"], row["intensity_level"], row["type_of_conflict_label"], row["territory_name"],
@@ -213,7 +221,7 @@ def test_real_row_counts_match_source_md(real):
     # only historical states are rejected: GDR, Czechoslovakia, South Yemen (OV); 680/751/817 lists (ACD)
     assert real[OV].rows_rejected == 8
     assert all("historical state" in x for x in real[OV].rejects["reason"])
-    assert real[ACD].rows_rejected == 31
+    assert real[ACD].rows_rejected == 17  # 14 more rows list a mappable country next to 680/751/817: kept
     assert all("historical state" in x for x in real[ACD].rejects["reason"])
     assert (real[BRD].rows_rejected, real[OS].rows_rejected, real[NS].rows_rejected) == (0, 0, 0)
     assert real[OV].tables["indicator_values"].height == 6928 * len(OV.indicators)

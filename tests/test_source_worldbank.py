@@ -39,10 +39,12 @@ def test_long_layout(fixtures, ctx):
     path = fixtures / "worldbank" / "population_long.csv"
     assert SOURCE.recognise(path, sniff(path))
     result = SOURCE.read_file(path, ctx)
-    assert (result.rows_read, result.rows_duplicate, result.rows_rejected, result.loaded()) == (8, 1, 2, 3)
-    assert result.rows_excluded == 2
+    assert (result.rows_read, result.rows_duplicate, result.rows_rejected, result.loaded()) == (8, 1, 3, 3)
+    assert result.rows_excluded == 1
     assert value(result, "ABW", 2024) == 110 and value(result, "XKX", 2024) == 20
-    assert "2 aggregate values excluded" in result.note  # WLD and CHI
+    assert "1 aggregate values excluded" in result.note  # WLD; the Channel Islands are a territory: rejected
+    chi = [r for r in result.rejects.iter_rows(named=True) if r["row_number"] == 6]
+    assert len(chi) == 1 and "Channel Islands: a territory" in chi[0]["reason"]
 
 
 def test_not_recognised(fixtures, tmp_path):
@@ -64,9 +66,11 @@ def test_real_population(shared_raw, ctx):
     assert len({r["Country Code"] for r in rows}) == 265
     aggregates = set(ctx.countries.codes.filter((pl.col("system") == "wb") & (pl.col("action") == "exclude"))["code"])
     excluded = sum(r["Country Code"] in aggregates for r in rows)
-    assert result.rows_rejected == 0 and result.rows_duplicate == 0
-    assert result.loaded() == 17195 - excluded and result.rows_excluded == excluded
-    assert len({r["Country Code"] for r in rows} & aggregates) == 49  # 48 WB aggregates + Channel Islands
+    chi = sum(r["Country Code"] == "CHI" for r in rows)  # the Channel Islands: a territory, not an aggregate
+    assert result.rows_rejected == chi == 65 and result.rows_duplicate == 0
+    assert all("Channel Islands: a territory" in why for why in result.rejects["reason"])
+    assert result.loaded() == 17195 - excluded - chi and result.rows_excluded == excluded
+    assert len({r["Country Code"] for r in rows} & aggregates) == 48  # the 48 WB aggregates
     sdn = next(float(r["Value"]) for r in rows if r["Country Code"] == "SDN" and r["Year"] == "2024")
     assert value(result, "SDN", 2024) == sdn
     assert value(result, "XKX", 2024) is not None
