@@ -39,7 +39,8 @@ CURATED_DIR = ROOT / "data" / "curated"
 SKIP_SUFFIXES = {".md", ".rda", ".rds", ".part", ".tmp", ".json.tmp"}
 # folders several sources read from: a file there that nobody recognises belongs to no one source
 SHARED_FOLDERS = {"curated", "reference"}
-FAILING = ("failed", "shrunk")  # statuses that make the update exit 1 (the source's previous rows are kept)
+FAILING = ("failed", "shrunk")
+SHRINK_MIN_ROWS = 5  # a drop of this many rows or fewer is never a shrink (a tiny source losing one bad row)  # statuses that make the update exit 1 (the source's previous rows are kept)
 
 
 @dataclass
@@ -154,7 +155,8 @@ def previous_loaded(db: Path) -> dict[str, int]:
 
 def shrink_guard(runs: list[SourceRun], db: Path, accept: set[str]) -> None:
     """A source whose loaded rows fall by more than its ``max_shrink`` against the warehouse being replaced keeps
-    its previous rows (stale) and fails the update, unless the drop is accepted (``--accept-shrink SOURCE``):
+    its previous rows (stale) and fails the update, unless the drop is accepted (``--accept-shrink SOURCE``) or is
+    no more than ``SHRINK_MIN_ROWS`` rows:
     a file cut at a line boundary or a partial download must not replace a complete one on exit 0."""
     previous = previous_loaded(db)
     for run in runs:
@@ -163,7 +165,7 @@ def shrink_guard(runs: list[SourceRun], db: Path, accept: set[str]) -> None:
             continue
         now = sum(r.loaded() for r in run.results)
         limit = run.source.max_shrink
-        if now < before * (1 - limit):
+        if now < before * (1 - limit) and before - now > SHRINK_MIN_ROWS:
             run.status = "shrunk"
             run.message = (f"loaded {now:,} rows, {1 - now / before:.0%} fewer than the {before:,} rows in the "
                            f"warehouse being replaced (limit {limit:.0%} for this source); if the drop is real, "

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from etl.runner import update
@@ -58,6 +59,47 @@ def edit_cell(row: int, column: str, value: str, sep: str = ",") -> Corrupt:
         records = _records(data, sep)
         records[row - 1][_index(records[0], column)] = value
         return _write(records, sep)
+
+    return corrupt
+
+
+def edit_cells(row: int, sep: str = ",", **cells: str) -> Corrupt:
+    """Set several cells of record ``row`` at once (e.g. a date range that must stay ordered)."""
+
+    def corrupt(data: bytes) -> bytes:
+        records = _records(data, sep)
+        for column, value in cells.items():
+            records[row - 1][_index(records[0], column)] = value
+        return _write(records, sep)
+
+    return corrupt
+
+
+def junk_first_line(data: bytes) -> bytes:
+    """An export tool's long banner line above the header (the header is then no longer on line 1)."""
+    banner = b"Exported from the Refugee Data Finder; terms of use apply; generated 2025-06-12 08:14 UTC " * 12
+    return banner.rstrip() + b"\n" + data
+
+
+def cut_at_line_boundary(keep: float) -> Corrupt:
+    """A transfer that stopped between two records: the header and the first ``keep`` share of the records."""
+
+    def corrupt(data: bytes) -> bytes:
+        rows = lines(data)
+        return b"".join(rows[: 1 + int((len(rows) - 1) * keep)])
+
+    return corrupt
+
+
+def xlsx_cell(sheet: str, cell: str, value: object) -> Corrupt:
+    """Change one cell of a workbook; a formula written this way has no saved result (as a script writes it)."""
+
+    def corrupt(data: bytes) -> bytes:
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        wb[sheet][cell] = value
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
 
     return corrupt
 
@@ -158,9 +200,16 @@ class Case:
     source: str
     fixture: str  # good file under tests/fixtures/
     corrupt: Corrupt
-    outcome: str  # "failed": the source fails, previous rows kept | "rejected": the row goes to rejects | "same"
+    # "failed": the source fails, previous rows kept | "shrunk": it loads too few rows against the previous
+    # warehouse, previous rows kept | "fewer": the drop is accepted, the file's rows replace the previous ones |
+    # "rejected": the row goes to rejects | "same" | "duplicate"
+    outcome: str
     fragments: tuple[str, ...] = ()  # must all appear in the failure message / the reject reason
     row: int | None = None  # the rejected record number
+    accept_shrink: bool = False  # run with --accept-shrink SOURCE (a real drop, accepted by the operator)
+    # the fixtures have a handful of rows, below the guard's absolute floor (etl.runner.SHRINK_MIN_ROWS): a case
+    # about shrinkage sets the floor to 0 so the share alone decides, as it does for a real release
+    shrink_floor: int | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -187,6 +236,17 @@ CASES = [
     # --- UCDP GED events
     Case("ged truncated mid-record", "ucdp_ged", GED, truncate_at(0.8), "rejected", ("column 'best'", "is missing"),
          row=4),
+    Case("ged cut at a line boundary", "ucdp_ged", GED, cut_at_line_boundary(0.5), "shrunk",
+         ("loaded 2 rows", "50% fewer than the 4 rows", "limit 20%", "--accept-shrink ucdp_ged"), shrink_floor=0),
+    Case("ged cut at a line boundary, shrink accepted", "ucdp_ged", GED, cut_at_line_boundary(0.5), "fewer",
+         accept_shrink=True, shrink_floor=0),
+    Case("ged event dated 2099", "ucdp_ged", GED, edit_cell(2, "date_start", "2099-03-01"), "rejected",
+         ("column 'date_start'", "2099-03-01", "after today"), row=2),
+    Case("ged event after its release's coverage", "ucdp_ged", GED,
+         edit_cells(2, date_start="2019-06-01", date_end="2019-06-02"), "rejected",
+         ("column 'date_start'", "2019-06-01", "after the file's release", "19.1", "2018-12-31"), row=2),
+    Case("ged year in the future", "ucdp_ged", GED, edit_cell(3, "year", "2099"), "rejected",
+         ("column 'year'", "2099 is above the allowed"), row=3),
     Case("ged latin-1 byte in UTF-8 file", "ucdp_ged", GED, replace_bytes(b"Test town", b"T\xe9st town"), "failed",
          ("not valid UTF-8", "row 2", "offset", "re-save the file as UTF-8")),
     Case("ged UTF-16 file", "ucdp_ged", GED, reencode("utf-16"), "failed", ("UTF-8", "row 1")),
@@ -226,8 +286,10 @@ CASES = [
     # --- Political Terror Scale
     Case("pts score above 5", "pts", PTS, edit_cell(2, "PTS_A", "9"), "rejected",
          ("column 'PTS_A'", "9 is above the allowed 5"), row=2),
-    Case("pts year out of range", "pts", PTS, edit_cell(3, "Year", "1776"), "rejected",
-         ("column 'Year'", "1776 is below the allowed 1900"), row=3),
+    Case("pts year before the first PTS year", "pts", PTS, edit_cell(3, "Year", "1975"), "rejected",
+         ("column 'Year'", "1975 is below the allowed 1976"), row=3),
+    Case("pts year in the future", "pts", PTS, edit_cell(3, "Year", "2099"), "rejected",
+         ("column 'Year'", "2099 is above the allowed"), row=3),
     Case("pts missing column", "pts", PTS, drop_column("PTS_S"), "failed", ("missing column", "'PTS_S'", "row 1")),
     Case("pts empty file", "pts", PTS, empty, "failed", ("empty",)),
     Case("pts tab-separated re-save loads the same", "pts", PTS, lambda d: d.replace(b",", b"\t"), "same"),
@@ -242,12 +304,28 @@ CASES = [
          "failed", ("'year_cy'", "yr_cy", "row 1")),
     Case("acd start date out of range", "ucdp_acd", ACD, edit_cell(2, "start_date", "1850-01-01"), "rejected",
          ("column 'start_date'", "1850-01-01"), row=2),
+    Case("acd year in the future", "ucdp_acd", ACD, edit_cell(2, "year", "2099"), "rejected",
+         ("column 'year'", "2099 is above the allowed"), row=2),
+    Case("acd start date in the future", "ucdp_acd", ACD, edit_cell(2, "start_date", "2099-01-01"), "rejected",
+         ("column 'start_date'", "2099-01-01", "after today"), row=2),
+    Case("brd year before UCDP's first year", "ucdp_brd", BRD, edit_cell(4, "year", "1975"), "rejected",
+         ("column 'year'", "1975 is below the allowed 1989"), row=4),
+    Case("onesided year in the future", "ucdp_onesided", OSV, edit_cell(2, "year", "2099"), "rejected",
+         ("column 'year'", "2099 is above the allowed"), row=2),
     # --- UNHCR, World Bank, V-Dem, R2P Monitor, M49, EWP
     Case("unhcr unknown country", "unhcr_population", UNHCR, edit_cell(4, "coo_iso", "ZZZ"), "rejected",
          ("ZZZ",), row=4),
     Case("unhcr negative refugees", "unhcr_population", UNHCR, edit_cell(3, "refugees", "-200"), "rejected",
          ("column 'refugees'", "below the allowed 0"), row=3),
     Case("unhcr HTML error page", "unhcr_population", UNHCR, html_page, "failed", ("HTML page",)),
+    Case("unhcr junk first line", "unhcr_population", UNHCR, junk_first_line, "failed",
+         ("population.csv", "row 1")),
+    Case("unhcr cut at a line boundary (40 % kept)", "unhcr_population", UNHCR, cut_at_line_boundary(0.4), "shrunk",
+         ("fewer than", "--accept-shrink unhcr_population"), shrink_floor=0),
+    Case("unhcr year in the future", "unhcr_population", UNHCR, edit_cell(3, "year", "2099"), "rejected",
+         ("column 'year'", "2099 is above the allowed"), row=3),
+    Case("unhcr year before UNHCR's statistics", "unhcr_population", UNHCR, edit_cell(3, "year", "1940"),
+         "rejected", ("column 'year'", "1940 is below the allowed 1951"), row=3),
     Case("worldbank negative population", "worldbank_population", WB,
          replace_bytes(b'"Aruba","ABW","Population, total","SP.POP.TOTL","100"',
                        b'"Aruba","ABW","Population, total","SP.POP.TOTL","-100"'), "rejected",
@@ -256,14 +334,24 @@ CASES = [
          ("row 5", "quote", "never closed")),
     Case("vdem index above 1", "vdem", VDEM, edit_cell(2, "v2x_polyarchy", "7.5"), "rejected",
          ("column 'v2x_polyarchy'", "7.5 is above the allowed 1"), row=2),
+    Case("vdem year in the future", "vdem", VDEM, edit_cell(2, "year", "2099"), "rejected",
+         ("column 'year'", "2099 is above the allowed"), row=2),
+    Case("r2p listing dated in the future", "r2p_monitor", R2P, edit_cell(2, "as_of", "2099-01-01"), "rejected",
+         ("column 'as_of'", "2099-01-01", "after today"), row=2),
     Case("r2p date before R2P existed", "r2p_monitor", R2P, edit_cell(2, "as_of", "1999-01-01"), "rejected",
          ("column 'as_of'", "1999-01-01", "outside"), row=2),
     Case("m49 comma instead of semicolon", "m49", M49, lambda d: d.replace(b";", b","), "failed",
          ("separated by ';'", "row 1")),
     Case("ewp predictors year out of range", "ewp_predictors", EWP, edit_cell(2, "year", "20244"),
-         "rejected", ("column 'year'", "20244 is above the allowed 2100"), row=2),
+         "rejected", ("column 'year'", "20244 is above the allowed"), row=2),
     # --- workbooks and archives
     Case("idmc truncated workbook", "idmc", IDMC, truncate_at(0.5), "failed", ("truncated", "interrupted")),
+    Case("idmc formula cell without a saved result", "idmc", IDMC, xlsx_cell("Data", "D2", "=3500000"), "rejected",
+         ("column 'Conflict Stock Displacement'", "formula '=3500000'", "no saved result"), row=2),
+    Case("idmc year formula without a saved result", "idmc", IDMC, xlsx_cell("Data", "C4", "=2021+1"), "rejected",
+         ("column 'Year'", "formula", "no saved result"), row=4),
+    Case("idmc year before the GIDD's first year", "idmc", IDMC, xlsx_cell("Data", "C2", 2001), "rejected",
+         ("column 'Year'", "2001 is below the allowed 2008"), row=2),
     Case("freedomhouse HTML instead of workbook", "freedomhouse", FH, html_page, "failed", ("HTML page",)),
     Case("freedomhouse truncated workbook", "freedomhouse", FH, truncate_at(0.6), "failed", ("truncated",)),
     Case("naturalearth truncated archive", "naturalearth", NE, truncate_at(0.5), "failed",
@@ -300,8 +388,9 @@ def _q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-def _update(raw: Path, db: Path, source: str):
-    report = update(db=db, from_dir=raw, only=[source], quiet=True, curated_dir=raw.parent / "no-curated")
+def _update(raw: Path, db: Path, source: str, accept_shrink: bool = False):
+    report = update(db=db, from_dir=raw, only=[source], quiet=True, curated_dir=raw.parent / "no-curated",
+                    accept_shrink=[source] if accept_shrink else None)
     return report, next(r for r in report.runs if r.source.id == source)
 
 
@@ -342,11 +431,17 @@ def _data_tables(source: str) -> list[str]:
 def test_corpus_is_large_and_spans_the_sources():
     assert len(CASES) >= 30 and len({c.name for c in CASES}) == len(CASES)
     assert len({c.source for c in CASES}) >= 12
+    # issue 15's classes: silent shrinkage and implausible dates are in the corpus, for several sources each
+    assert len({c.source for c in CASES if c.outcome == "shrunk"}) >= 2
+    future = [c for c in CASES if "future" in c.name or "2099" in c.name or "after its release" in c.name]
+    assert len({c.source for c in future}) >= 7
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_bad_input(case: Case, baselines, tmp_path: Path):
+def test_bad_input(case: Case, baselines, tmp_path: Path, monkeypatch):
     previous = baselines(case.source, case.fixture)
+    if case.shrink_floor is not None:
+        monkeypatch.setattr("etl.runner.SHRINK_MIN_ROWS", case.shrink_floor)
     db = tmp_path / "w.duckdb"
     shutil.copy(previous, db)
     before = _dump(db)
@@ -355,15 +450,15 @@ def test_bad_input(case: Case, baselines, tmp_path: Path):
     raw.mkdir(parents=True)
     (raw / name).write_bytes(case.corrupt((FIXTURES / case.fixture).read_bytes()))
 
-    report, run = _update(tmp_path / "raw", db, case.source)
+    report, run = _update(tmp_path / "raw", db, case.source, case.accept_shrink)
 
     assert report.published, report.error  # the other sources' data is always republished
     _accounting_holds(db)
     after = _dump(db)
-    if case.outcome == "failed":
-        assert run.status == "failed", f"expected the source to fail, got {run.status}: {run.message}"
+    if case.outcome in ("failed", "shrunk"):
+        assert run.status == case.outcome, f"expected the source to be {case.outcome}, got {run.status}: {run.message}"
         assert report.exit_code == 1
-        assert name in run.message, run.message
+        assert case.outcome == "shrunk" or name in run.message, run.message
         for fragment in case.fragments:
             assert fragment.lower() in run.message.lower(), f"{fragment!r} not in {run.message!r}"
         assert "Traceback" not in run.message and "internal error" not in run.message
@@ -372,9 +467,15 @@ def test_bad_input(case: Case, baselines, tmp_path: Path):
         # the source's file rows are the previous ones (now marked stale), plus one row saying why it failed
         assert [r for r in after["sources"] if r[7] is not None] == before["sources"]
         statuses = {r[0] for r in _q(db, "SELECT status FROM sources WHERE source_id = ?", [case.source])}
-        assert statuses == {"stale", "failed"}
+        assert statuses == {"stale", case.outcome}
         return
     assert run.status == "ok", run.message
+    if case.outcome == "fewer":  # an accepted shrink: exactly the records left in the file, nothing else
+        counts = "SELECT sum(rows_read), sum(rows_loaded) FROM sources WHERE source_id = ?"
+        (read1, loaded1), = _q(db, counts, [case.source])
+        left = len(lines(case.corrupt((FIXTURES / case.fixture).read_bytes()))) - 1
+        assert read1 == left and loaded1 < _q(previous, counts, [case.source])[0][1] and report.exit_code == 0
+        return
     if case.outcome == "same":
         assert after == {t: rows for t, rows in before.items()} | {"sources": after["sources"]}
         return
