@@ -39,8 +39,8 @@ CURATED_DIR = ROOT / "data" / "curated"
 SKIP_SUFFIXES = {".md", ".rda", ".rds", ".part", ".tmp", ".json.tmp"}
 # folders several sources read from: a file there that nobody recognises belongs to no one source
 SHARED_FOLDERS = {"curated", "reference"}
-FAILING = ("failed", "shrunk")
-SHRINK_MIN_ROWS = 5  # a drop of this many rows or fewer is never a shrink (a tiny source losing one bad row)  # statuses that make the update exit 1 (the source's previous rows are kept)
+FAILING = ("failed", "shrunk")  # statuses that make the update exit 1 (the source's previous rows are kept)
+SHRINK_MIN_ROWS = 5  # a drop of this many rows or fewer is never a shrink (a tiny source loses one bad row)
 
 
 @dataclass
@@ -57,6 +57,8 @@ class UpdateReport:
     def exit_code(self) -> int:
         if not self.published:
             return 1
+        if self.previous_problem and any(r.status == "not selected" for r in self.runs):
+            return 1  # the damaged file held the unselected sources' rows: they could not be kept
         return 1 if any(r.status in FAILING for r in self.runs) else 0
 
 
@@ -283,7 +285,8 @@ def _update(db: Path, from_dir: Path | None, only: list[str] | None, sources: li
     report = UpdateReport(db, runs, unrecognised, ignored=ignored)
     if db.exists() and (damaged := validate_warehouse(db)):
         report.previous_problem = damaged
-        console.print(f"[red]the warehouse being replaced is unusable, building a fresh one: {damaged}[/red]")
+        console.print(f"[red]the warehouse being replaced is unusable, building a fresh one (a source not updated "
+                      f"in this run cannot keep its previous rows): {damaged}[/red]")
     shrink_guard(runs, db, accept)
     try:
         build_and_publish(db, runs, ctx.countries)

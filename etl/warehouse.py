@@ -53,8 +53,13 @@ def validate_warehouse(path: Path) -> str | None:
         missing = [t for t in CONTRACT_TABLES if t not in have]
         if missing:
             return f"{path}: not a complete warehouse, table(s) missing: {', '.join(missing)}"
+        block_size, blocks = con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+                                         "WHERE database_name = current_database()").fetchone()
+        if path.stat().st_size < block_size * blocks:  # cut off (a copy or a transfer that stopped): blocks missing
+            return (f"{path}: truncated, {path.stat().st_size:,} bytes where its {blocks} blocks need "
+                    f"{block_size * blocks:,}")
         for table in ("sources", "countries"):  # the two every page reads first: they must scan to the end
-            con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+            con.execute(f'SELECT * FROM "{table}"').fetchall()
     except Exception as err:
         return f"{path}: damaged ({type(err).__name__}: {str(err).splitlines()[0]})"
     finally:
