@@ -137,6 +137,9 @@ def assign_files(files: list[Path], sources: list[Source]) -> tuple[dict[str, li
 
 
 def ignored_by(source: Source, path: Path) -> bool:
+    """On the source's documented ignore list, or an archive it downloads and extracts (its members are read)."""
+    if any(dl.unzip and dl.name == path.name for dl in source.downloads):
+        return True
     return any(fnmatch.fnmatch(path.name, pattern) for pattern in source.ignore)
 
 
