@@ -76,6 +76,11 @@ def status(db: Path, console: Console) -> int:
     if not db.exists():
         console.print(f"No warehouse at {db}. Build one with: python -m etl update  (or --from DIR)")
         return 1
+    from etl.warehouse import validate_warehouse
+
+    if problem := validate_warehouse(db):
+        console.print(f"The warehouse is not usable: {problem}. Rebuild it with: python -m etl update")
+        return 1
     con = duckdb.connect(str(db), read_only=True)
     try:
         rows = con.execute(

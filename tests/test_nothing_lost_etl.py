@@ -315,6 +315,11 @@ def test_update_over_a_damaged_warehouse_builds_a_fresh_one(kind: str, good_db: 
     report = run(raw, db2, ["m49"])
     assert report.published and report.exit_code == 1 and report.previous_problem
     assert validate_warehouse(db2) is None
+    # `etl status` on a damaged file names the problem instead of a traceback
+    bad = _damaged(kind, good_db, tmp_path / "w3.duckdb")
+    status = subprocess.run([sys.executable, "-m", "etl", "status", "--db", str(bad)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert status.returncode == 1 and "not usable" in status.stdout and "Traceback" not in status.stderr
 
 
 # ------------------------------------------------------------------------------------- 8. historical States
