@@ -37,13 +37,17 @@ ORDER BY v.value DESC LIMIT 10;
 
 ## How it is built (nothing lost)
 
-- `python -m etl update [--from DIR] [--db PATH] [--only SOURCE ...]` reads each dataset (or downloads it from its
-  publisher into `data/raw/`, cached with sha256), validates it, and writes a **new** file `warehouse.duckdb.tmp`.
-  Only after that file is complete and validated (unique keys, every country code known) is it renamed onto
-  `warehouse.duckdb` with one atomic `os.replace`. An interrupted or failed update leaves the previous file intact.
-- A source that fails (missing column, HTML page instead of CSV, wrong encoding, …) keeps its **previous rows**;
-  its `sources` rows are then marked `stale` and a row with status `failed` carries the message (file, row,
-  column). The other sources are refreshed. The command exits non-zero.
+- `python -m etl update [--from DIR] [--db PATH] [--only SOURCE ...] [--accept-shrink SOURCE ...] [--wait S]`
+  reads each dataset (or downloads it from its publisher into `data/raw/`, cached with sha256), validates it, and
+  writes a **new** file `warehouse.duckdb.<pid>-<random>.tmp`. Only after that file is complete and validated
+  (unique keys, every country code known) is it renamed onto `warehouse.duckdb` with one atomic `os.replace`. An
+  interrupted or failed update leaves the previous file intact. One update at a time: the run holds an exclusive
+  lock on `warehouse.duckdb.lock`; a second one waits (`--wait`, default 600 s), then exits with a message.
+- A source that fails (missing column, HTML page instead of CSV, wrong encoding, a file in its folder it cannot
+  read, …) keeps its **previous rows**; its `sources` rows are then marked `stale` and a row with status `failed`
+  carries the message (file, row, column). A source that loads more than its limit (default 20 %) fewer rows than
+  the warehouse being replaced does the same with status `shrunk`, unless `--accept-shrink SOURCE` is given. The
+  other sources are refreshed. The command exits non-zero.
 - Row accounting, per file: `rows_read = rows_loaded + rows_rejected + rows_duplicate + rows_excluded`.
   *Duplicates* are the same record seen again (e.g. the same GED event id in an older release: the newest
   release is kept). *Excluded* rows are not about a country (e.g. World Bank region aggregates). Every
