@@ -93,12 +93,12 @@ def data_folders(from_dir: Path, curated_dir: Path) -> list[Path]:
 
 
 def owner_of(path: Path, sources: list[Source]) -> Source | None:
-    """The source whose folder holds ``path`` (``ucdp-ged`` also owns ``ucdp-ged-extract``…), if any."""
-    for source in sources:
-        if source.folder in SHARED_FOLDERS:
-            continue
-        if any(part == source.folder or part.startswith(source.folder + "-") for part in path.parent.parts):
-            return source
+    """The source whose folder holds ``path`` (``ucdp-ged`` also owns ``ucdp-ged-extract``…), if any; the nearest
+    folder decides (``ewp-sra/2019/`` is EWP's; a folder named like a dataset higher up the path does not)."""
+    for part in reversed(path.parent.parts):
+        for source in sources:
+            if source.folder not in SHARED_FOLDERS and (part == source.folder or part.startswith(source.folder + "-")):
+                return source
     return None
 
 

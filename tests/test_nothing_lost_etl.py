@@ -85,6 +85,17 @@ def test_a_sibling_folder_of_a_source_is_its_own(tmp_path: Path):
     assert not report.unrecognised
 
 
+def test_the_nearest_folder_decides_who_owns_a_file():
+    from etl.runner import owner_of
+
+    sources = all_sources()
+    assert owner_of(Path("/home/analyst/idmc/data/raw/ucdp-ged/f.csv"), sources).id == "ucdp_ged"
+    assert owner_of(Path("/data/raw/ewp-sra/2019/base2018.csv"), sources).folder == "ewp-sra"
+    assert owner_of(Path("/data/raw/unhcr-population/extra.csv"), sources).id == "unhcr_population"
+    assert owner_of(Path("/data/raw/geo-pko/FrontMap.csv"), sources) is None
+    assert owner_of(Path("/data/curated/r2p-monitor-editions.csv"), sources) is None  # shared folder: nobody's
+
+
 def test_documented_ignore_list_is_not_a_failure(tmp_path: Path, monkeypatch):
     ged_source = next(s for s in all_sources() if s.id == "ucdp_ged")
     monkeypatch.setattr(type(ged_source), "ignore", ("*_codebook.csv",))
