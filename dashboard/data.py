@@ -51,6 +51,11 @@ class WarehouseDamaged(WarehouseMissing):
     """The file at the warehouse path is not a usable warehouse (truncated, not DuckDB, contract tables missing)."""
 
 
+class ContractTablesMissing(WarehouseDamaged):
+    """A readable DuckDB file without the tables every page reads: refused in place of a good file; with nothing
+    else to serve it is opened and ``status()`` sends every page to the no-warehouse page naming the tables."""
+
+
 # the tables every page reads; a file without them is refused (the full contract: docs/warehouse.md)
 REQUIRED_TABLES = ("countries", "indicators", "indicator_values", "sources")
 _HEADER_BYTES = 3 * 4096  # DuckDB's file header + two database headers, before the first block
@@ -88,7 +93,7 @@ def check_file(path: str, size: int) -> None:
                                            "WHERE table_catalog = 'candidate'").fetchall()}
         missing = [t for t in REQUIRED_TABLES if t not in names]
         if missing:
-            raise WarehouseDamaged(f"tables missing: {', '.join(missing)}")
+            raise ContractTablesMissing(f"tables missing: {', '.join(missing)}")
         for table in REQUIRED_TABLES:
             con.execute(f'SELECT * FROM candidate."{table}" LIMIT 1').fetchall()
     except duckdb.Error as exc:
@@ -145,10 +150,13 @@ class Warehouse:
         """Open the new file if it passes the checks; otherwise keep the last good connection (lock held)."""
         try:
             check_file(str(self.path), stamp.size)
+        except ContractTablesMissing as exc:
+            if self._con is not None:
+                self._refuse(stamp, exc)
+                return
+            log.error("warehouse %s: %s (opened: nothing else to serve; the pages say so)", self.path, exc)
         except WarehouseDamaged as exc:
-            self._refused = (stamp, str(exc))
-            keeping = "still serving the file opened before" if self._con else "nothing to serve"
-            log.error("warehouse %s refused: %s (%s)", self.path, exc, keeping)
+            self._refuse(stamp, exc)
             return
         if self._con is not None:  # closed first: DuckDB would return its cached instance of the old file
             with contextlib.suppress(duckdb.Error):
@@ -161,6 +169,11 @@ class Warehouse:
             log.error("warehouse %s refused: %s", self.path, self._refused[1])
             return
         self._stamp = stamp
+
+    def _refuse(self, stamp: Stamp, exc: WarehouseDamaged) -> None:
+        self._refused = (stamp, str(exc))
+        keeping = "still serving the file opened before" if self._con else "nothing to serve"
+        log.error("warehouse %s refused: %s (%s)", self.path, exc, keeping)
 
     def _damaged(self, exc: duckdb.Error) -> WarehouseDamaged:
         """A read failed inside the file (bad block, file cut while open): stop using this connection."""

@@ -89,7 +89,7 @@ def test_started_on_a_damaged_file_the_app_starts_and_every_page_says_why(kind, 
         app = create_app(db)  # the warm-up used to crash here on a truncated file
     st = data.status()
     assert not st["ok"] and word.lower() in st["reason"].lower(), st
-    assert any("refused" in r.getMessage() for r in caplog.records)
+    assert any(word.lower() in r.getMessage().lower() for r in caplog.records)  # logged with the reason
     client = app.server.test_client()
     for path in ("/", "/country/SDN", "/explore", "/sources"):
         code, text = _page(client, path)
