@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         print("warning: map outlines are not installed (maps will be blank offline); run "
               "`python -m dashboard.topojson`", file=sys.stderr)
     create_app(args.db)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    from dashboard.http_edges import DevRequestHandler  # no version banner; headers on the server's own errors
+
+    app.run(host=args.host, port=args.port, debug=args.debug, request_handler=DevRequestHandler)
     return 0
 
 

@@ -19,7 +19,19 @@ threads = int(os.environ.get("R2P_THREADS", 4))
 preload_app = False  # see above: never fork a process that has used Polars
 timeout = 60  # a slow query is cut off rather than holding a worker forever
 graceful_timeout = 20
-keepalive = 5  # browsers reuse the connection for the page's callback POSTs
+keepalive = 5  # browsers reuse the connection for the page's callback POSTs; an idle one is closed after 5 s
+# request limits (gunicorn's defaults, stated): a longer request line is a 414, a longer header or more headers a 431.
+# Slow clients are the reverse proxy's job (docs/deploy.md): gthread reads a request in a worker thread.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+
+def post_worker_init(worker: object) -> None:
+    """gunicorn's own error answers (400/414/431) get the security headers and close (dashboard/http_edges.py)."""
+    from dashboard.http_edges import install_gunicorn
+
+    install_gunicorn()
 max_requests = int(os.environ.get("R2P_MAX_REQUESTS", 0))  # optional recycling, e.g. 20000 for long soaks
 max_requests_jitter = max_requests // 10
 control_socket_disable = True  # gunicorn 27's admin socket: one fixed path per user, clashes between instances

@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import functools
 import itertools
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -39,10 +40,26 @@ RISK_LEVEL_MODE = "r2p_risk_level"  # pseudo-indicator: colour the map by R2P Mo
 MAX_EVENT_POINTS = 20_000
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class WarehouseMissing(RuntimeError):
     """Raised when no usable warehouse file exists at the configured path."""
+
+
+class WarehouseDamaged(WarehouseMissing):
+    """The file at the warehouse path is not a usable warehouse (truncated, not DuckDB, contract tables missing)."""
+
+
+class ContractTablesMissing(WarehouseDamaged):
+    """A readable DuckDB file without the tables every page reads: refused in place of a good file; with nothing
+    else to serve it is opened and ``status()`` sends every page to the no-warehouse page naming the tables."""
+
+
+# the tables every page reads; a file without them is refused (the full contract: docs/warehouse.md)
+REQUIRED_TABLES = ("countries", "indicators", "indicator_values", "sources")
+_HEADER_BYTES = 3 * 4096  # DuckDB's file header + two database headers, before the first block
+_DAMAGE = (duckdb.IOException, duckdb.SerializationException, duckdb.FatalException, duckdb.InternalException)
 
 
 @dataclass(frozen=True)
@@ -53,8 +70,45 @@ class Stamp:
     size: int
 
 
+def check_file(path: str, size: int) -> None:
+    """Prove ``path`` is a whole warehouse, or raise WarehouseDamaged saying why.
+
+    Checks: DuckDB opens it; the file holds every block DuckDB's header counts (a truncated copy opens fine and
+    fails on its first query); the contract tables exist and their first rows read. The file is attached to a
+    throwaway in-memory database: ``duckdb.connect(path)`` would hand back the cached instance of the file this
+    process already serves (DuckDB caches instances by path), not the new file.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute("ATTACH ? AS candidate (READ_ONLY)", [path])
+        except duckdb.Error as exc:
+            raise WarehouseDamaged(f"DuckDB cannot open it: {str(exc).splitlines()[0]}") from exc
+        sizes = {r[0]: r for r in con.execute("PRAGMA database_size").fetchall()}
+        _, _, block_size, total_blocks, *_ = sizes["candidate"]
+        expected = _HEADER_BYTES + int(total_blocks) * int(block_size)
+        if size < expected:
+            raise WarehouseDamaged(f"the file is truncated: {size:,} bytes of the {expected:,} its header describes")
+        names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_catalog = 'candidate'").fetchall()}
+        missing = [t for t in REQUIRED_TABLES if t not in names]
+        if missing:
+            raise ContractTablesMissing(f"tables missing: {', '.join(missing)}")
+        for table in REQUIRED_TABLES:
+            con.execute(f'SELECT * FROM candidate."{table}" LIMIT 1').fetchall()
+    except duckdb.Error as exc:
+        raise WarehouseDamaged(f"DuckDB cannot read it: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()
+
+
 class Warehouse:
-    """A read-only handle on one warehouse path; reconnects when the file at that path changes."""
+    """A read-only handle on one warehouse path; reconnects when the file at that path changes.
+
+    Every new file is checked before use (``check_file``). A damaged file swapped in while serving is refused and
+    logged once; the last good connection keeps serving (its file stays readable through the open handle) until a
+    good file replaces it. With no good file yet, ``WarehouseDamaged`` carries the reason to the pages.
+    """
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -62,6 +116,7 @@ class Warehouse:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: Stamp | None = None
+        self._refused: tuple[Stamp, str] | None = None  # the file on disk that failed its check, and why
 
     def stamp(self) -> Stamp | None:
         try:
@@ -70,28 +125,74 @@ class Warehouse:
             return None
         return Stamp(self._abs, st.st_ino, st.st_mtime_ns, st.st_size)
 
+    @property
+    def serving(self) -> bool:
+        """Is a connection open (the file on disk, or the last good one kept after a refusal)?"""
+        return self._con is not None
+
+    def problem(self) -> str:
+        """Why the file on disk is not being served ('' when it is): shown as a notice or the no-warehouse page."""
+        refused = self._refused
+        return refused[1] if refused and refused[0] == self.stamp() else ""
+
     def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, Stamp]:
         stamp = self.stamp()
-        if stamp is None:
-            raise WarehouseMissing(str(self.path))
         with self._lock:
-            if self._con is None or self._stamp != stamp:
-                if self._con is not None:
-                    with contextlib.suppress(duckdb.Error):
-                        self._con.close()
-                try:
-                    self._con = duckdb.connect(str(self.path), read_only=True)
-                except duckdb.Error as exc:
-                    self._con = None
-                    raise WarehouseMissing(f"{self.path}: {exc}") from exc
-                self._stamp = stamp
-            return self._con.cursor(), stamp
+            if stamp is None and self._con is None:
+                raise WarehouseMissing(str(self.path))
+            if stamp is not None and stamp != self._stamp and (self._refused is None or self._refused[0] != stamp):
+                self._swap(stamp)
+            if self._con is None:
+                raise WarehouseDamaged(f"{self.path}: {self._refused[1] if self._refused else 'not readable'}")
+            return self._con.cursor(), self._stamp  # type: ignore[return-value]
+
+    def _swap(self, stamp: Stamp) -> None:
+        """Open the new file if it passes the checks; otherwise keep the last good connection (lock held)."""
+        try:
+            check_file(str(self.path), stamp.size)
+        except ContractTablesMissing as exc:
+            if self._con is not None:
+                self._refuse(stamp, exc)
+                return
+            log.error("warehouse %s: %s (opened: nothing else to serve; the pages say so)", self.path, exc)
+        except WarehouseDamaged as exc:
+            self._refuse(stamp, exc)
+            return
+        if self._con is not None:  # closed first: DuckDB would return its cached instance of the old file
+            with contextlib.suppress(duckdb.Error):
+                self._con.close()
+        self._con, self._stamp, self._refused = None, None, None
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:  # replaced again between the check and here: the next call checks that one
+            self._refused = (stamp, f"DuckDB cannot open it: {str(exc).splitlines()[0]}")
+            log.error("warehouse %s refused: %s", self.path, self._refused[1])
+            return
+        self._stamp = stamp
+
+    def _refuse(self, stamp: Stamp, exc: WarehouseDamaged) -> None:
+        self._refused = (stamp, str(exc))
+        keeping = "still serving the file opened before" if self._con else "nothing to serve"
+        log.error("warehouse %s refused: %s (%s)", self.path, exc, keeping)
+
+    def _damaged(self, exc: duckdb.Error) -> WarehouseDamaged:
+        """A read failed inside the file (bad block, file cut while open): stop using this connection."""
+        with self._lock:
+            if self._con is not None and self._stamp is not None:
+                with contextlib.suppress(duckdb.Error):
+                    self._con.close()
+                reason = f"a read failed: {str(exc).splitlines()[0]}"
+                self._refused, self._con, self._stamp = (self.stamp() or self._stamp, reason), None, None
+                log.error("warehouse %s: %s; connection closed", self.path, reason)
+        return WarehouseDamaged(f"{self.path}: {str(exc).splitlines()[0]}")
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
         """Run one parameterised query and return a Polars frame."""
         cur, _ = self._cursor()
         try:
             return cur.sql(sql, params=list(params or [])).pl()
+        except _DAMAGE as exc:
+            raise self._damaged(exc) from exc
         finally:
             cur.close()
 
@@ -99,6 +200,8 @@ class Warehouse:
         cur, _ = self._cursor()
         try:
             return cur.execute(sql, list(params or [])).fetchall()
+        except _DAMAGE as exc:
+            raise self._damaged(exc) from exc
         finally:
             cur.close()
 
@@ -106,7 +209,7 @@ class Warehouse:
         with self._lock:
             if self._con is not None:
                 self._con.close()
-            self._con, self._stamp = None, None
+            self._con, self._stamp, self._refused = None, None, None
 
 
 _WAREHOUSE: Warehouse | None = None
@@ -172,18 +275,25 @@ def clear_cache() -> None:
 
 
 def status() -> dict[str, Any]:
-    """Is there a usable warehouse? Never raises: the app shows a build page when ``ok`` is False."""
+    """Is there a usable warehouse? Never raises: the app shows a build page when ``ok`` is False.
+
+    ``notice`` is set when the file on disk was refused but an earlier good one is still being served."""
     wh = warehouse()
     if wh.stamp() is None:
-        return {"ok": False, "path": str(wh.path), "reason": "no warehouse file"}
+        return {"ok": False, "path": str(wh.path), "reason": "no warehouse file", "notice": ""}
     try:
         names = table_names()
     except Exception as exc:
-        return {"ok": False, "path": str(wh.path), "reason": f"cannot open: {exc}"}
-    missing = [t for t in ("countries", "indicators", "indicator_values", "sources") if t not in names]
+        return {"ok": False, "path": str(wh.path), "reason": wh.problem() or f"cannot open: {exc}", "notice": ""}
+    missing = [t for t in REQUIRED_TABLES if t not in names]
     if missing:
-        return {"ok": False, "path": str(wh.path), "reason": f"tables missing: {', '.join(missing)}"}
-    return {"ok": True, "path": str(wh.path), "reason": ""}
+        return {"ok": False, "path": str(wh.path), "reason": f"tables missing: {', '.join(missing)}", "notice": ""}
+    problem = wh.problem()
+    if problem and not wh.serving:
+        return {"ok": False, "path": str(wh.path), "reason": problem, "notice": ""}
+    notice = f"The warehouse file was refused ({problem}); showing the previous data until it is rebuilt." \
+        if problem else ""
+    return {"ok": True, "path": str(wh.path), "reason": "", "notice": notice}
 
 
 @cached

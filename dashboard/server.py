@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import gc
 import importlib
+import logging
 import os
 from pathlib import Path
 
@@ -91,12 +92,15 @@ def warm() -> None:
     from dashboard import figures
 
     figures.empty_figure("", "")
-    data.warm()
-    if data.status()["ok"]:
-        from dashboard.pages import explore, overview
+    try:
+        data.warm()
+        if data.status()["ok"]:
+            from dashboard.pages import explore, overview
 
-        overview.layout()
-        explore.layout()
+            overview.layout()
+            explore.layout()
+    except data.WarehouseMissing as exc:  # damaged under the warm-up's reads: serve, the pages say why (logged)
+        logging.getLogger(__name__).error("warm-up stopped: %s", exc)
     gc.collect()
     gc.freeze()
     atexit.register(gc.unfreeze)  # let native objects (DuckDB) be released normally at exit

@@ -202,7 +202,8 @@ class Case:
     corrupt: Corrupt
     # "failed": the source fails, previous rows kept | "shrunk": it loads too few rows against the previous
     # warehouse, previous rows kept | "fewer": the drop is accepted, the file's rows replace the previous ones |
-    # "rejected": the row goes to rejects | "same" | "duplicate"
+    # "rejected": the row goes to rejects | "same" | "duplicate" | "file rejected": the whole file is one reject
+    # (no row number), the source stays ok
     outcome: str
     fragments: tuple[str, ...] = ()  # must all appear in the failure message / the reject reason
     row: int | None = None  # the rejected record number
@@ -417,15 +418,43 @@ def _accounting_holds(db: Path) -> None:
     bad = _q(db, "SELECT source_id, file_name FROM sources WHERE file_name IS NOT NULL AND "
                  "rows_read <> rows_loaded + rows_rejected + rows_duplicate + rows_excluded")
     assert bad == [], f"read != loaded + rejected + duplicates + excluded for {bad}"
-    unrecorded = _q(db, "SELECT s.file_name, s.rows_rejected, count(r.row_number) FROM sources s "
+    unrecorded = _q(db, "SELECT s.file_name, s.rows_rejected, count(r.source_id) FROM sources s "
                         "LEFT JOIN rejects r USING (source_id, file_name) WHERE s.file_name IS NOT NULL "
-                        "GROUP BY ALL HAVING s.rows_rejected <> count(r.row_number)")
+                        "GROUP BY ALL HAVING s.rows_rejected <> count(r.source_id)")
     assert unrecorded == [], f"rejected rows missing from the rejects table: {unrecorded}"
 
 
 def _data_tables(source: str) -> list[str]:
     src = SOURCES[source]
     return sorted(set(src.tables) | set(src.table_schemas))
+
+
+# --- YAML bombs and oversized evidence files (issue 15, class 6): the whole file is one reject (row None), the
+# source stays "ok" and its other files still load (tests/test_yaml_safety.py checks several files side by side)
+EVIDENCE = "evidence/MMR.yaml"
+
+
+def alias_bomb(_: bytes) -> bytes:
+    """The classic "billion laughs": nine levels of nine aliases each expand to 9**9 strings."""
+    levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    return ("\n".join(levels) + "\nitems: *a9\n").encode()
+
+
+CASES += [
+    Case("evidence alias bomb", "evidence", EVIDENCE, alias_bomb, "file rejected",
+         ("MMR.yaml", "not valid YAML", "aliases (*a0) are not accepted")),
+    Case("evidence one harmless-looking alias", "evidence", EVIDENCE,
+         lambda d: d.replace(b"author: Test Analyst", b"author: &who Test Analyst", 1)
+         .replace(b"author: Test Analyst", b"author: *who"), "file rejected", ("line", "aliases (*who)")),
+    Case("evidence nested 5000 deep", "evidence", EVIDENCE, lambda d: b"items: " + b"[" * 5000 + b"]" * 5000,
+         "file rejected", ("MMR.yaml", "nested too deeply")),
+    Case("evidence 3 MB file", "evidence", EVIDENCE, lambda d: d + b"# padding\n" * 300_000, "file rejected",
+         ("MMR.yaml", "over the 1,000,000-byte limit")),
+    Case("evidence python object tag", "evidence", EVIDENCE,
+         lambda d: b"items: !!python/object/apply:os.system ['echo pwned']\n", "file rejected",
+         ("not valid YAML", "python/object/apply")),
+]
 
 
 def test_corpus_is_large_and_spans_the_sources():
@@ -483,6 +512,15 @@ def test_bad_input(case: Case, baselines, tmp_path: Path, monkeypatch):
                  [case.source, name])
     old_rejects = _q(previous, "SELECT row_number, reason FROM rejects WHERE source_id = ?", [case.source])
     new_rejects = [r for r in rejects if (r[0], r[1]) not in set(old_rejects)]
+    if case.outcome == "file rejected":  # a file that cannot be parsed at all: one reject naming it, nothing loaded
+        assert [(r[0], bool(r[2])) for r in rejects] == [(None, True)], rejects
+        for fragment in case.fragments:
+            assert fragment.lower() in rejects[0][1].lower(), f"{fragment!r} not in {rejects[0][1]!r}"
+        assert _q(db, "SELECT rows_read, rows_loaded, rows_rejected FROM sources WHERE source_id = ? AND "
+                      "file_name = ?", [case.source, name]) == [(1, 0, 1)]
+        for table in _data_tables(case.source):
+            assert _q(db, f'SELECT count(*) FROM "{table}"')[0][0] == 0, table
+        return
     if case.outcome == "duplicate":
         dup = _q(db, "SELECT rows_duplicate FROM sources WHERE source_id = ?", [case.source])
         old = _q(previous, "SELECT rows_duplicate FROM sources WHERE source_id = ?", [case.source])

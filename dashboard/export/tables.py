@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard import data
-from dashboard.export import briefing, charts
+from dashboard.export import briefing, cells, charts
 
 TABLE_FORMATS = ("csv", "xlsx")
 COUNTRY_TABLES = {"co-key-figures": "Key figures", "co-risk-factors": "Risk-factor board"}
@@ -159,10 +159,10 @@ def attribution(t: Table, today: dt.date | None = None) -> list[str]:
 
 
 def to_csv(t: Table) -> bytes:
-    """'# ' attribution rows, then the table with a header row (UTF-8)."""
+    """'# ' attribution rows, then the table with a header row (UTF-8); formula-like text neutralised (cells.py)."""
     buf = io.StringIO()
-    t.frame.write_csv(buf)
-    head = "".join(f"# {line}\n" for line in attribution(t))
+    cells.safe_frame(t.frame).write_csv(buf)
+    head = "".join(f"# {cells.one_line(line)}\n" for line in attribution(t))
     return (head + buf.getvalue()).encode("utf-8")
 
 
@@ -174,7 +174,8 @@ def to_xlsx(t: Table) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Data"
-    for line in attribution(t):
+    lines = attribution(t)
+    for line in lines:
         ws.append([line])
         if line.startswith("NON-COMMERCIAL"):
             ws.cell(row=ws.max_row, column=1).font = Font(bold=True, color="C00000")
@@ -185,6 +186,10 @@ def to_xlsx(t: Table) -> bytes:
         cell.font = Font(bold=True)
     for row in t.frame.iter_rows():
         ws.append([v if isinstance(v, int | float | str | type(None)) else str(v) for v in row])
+    for row in ws.iter_rows(min_row=len(lines) + 2):  # the header and the table: text, never a formula
+        for cell in row:
+            if isinstance(cell.value, str) and cells.is_risky(cell.value):
+                cell.data_type, cell.quotePrefix = "s", True
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -60,7 +60,10 @@ def not_found(raw: str) -> html.Div:
 
 
 def title(iso3: str | None = None, **_: Any) -> str:
-    name = data.country_names().get((iso3 or "").upper()) if data.status()["ok"] else None
+    try:
+        name = data.country_names().get((iso3 or "").upper()) if data.status()["ok"] else None
+    except data.WarehouseMissing:  # the file failed under an open connection: the layout says why
+        name = None
     return f"{name} — R2P country page" if name else "Country page"
 
 

@@ -17,6 +17,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 from dashboard import data, figures, ids, params
 from dashboard import risk as riskdata
 from dashboard.components import graph, guarded, lazy_details, md_table, notices, url_sync
+from dashboard.export.cells import one_line, safe_frame
 
 dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
 
@@ -455,8 +456,8 @@ def csv_text(region: str, subregion: str, indicators: list[str], y0: int, y1: in
     """The filtered table as CSV, preceded by '#' attribution lines (sources, licence, filter, date)."""
     wide = filtered(region, subregion, indicators, y0, y1, risk, factor, status)
     buf = io.StringIO()
-    wide.write_csv(buf)
-    return "\n".join(attribution_lines(indicators, bool(risk), query)) + "\n" + buf.getvalue()
+    safe_frame(wide).write_csv(buf)  # text starting like a formula (=, +, -, @) neutralised: export/cells.py
+    return "\n".join(map(one_line, attribution_lines(indicators, bool(risk), query))) + "\n" + buf.getvalue()
 
 
 def attribution_lines(indicators: list[str], with_risk: bool, query: str) -> list[str]:

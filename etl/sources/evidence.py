@@ -39,10 +39,22 @@ SCHEMA = {
     "stale_reason": pl.String,
 }
 RAW_LIMIT = 2000  # characters of a rejected file kept in rejects.raw
+MAX_FILE_BYTES = 1_000_000  # a country's evidence is a few kB; a larger file is refused before it is parsed
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML with dates kept as text, so an impossible date (2023-02-30) rejects one item, not the file."""
+    """Safe YAML with dates kept as text, so an impossible date (2023-02-30) rejects one item, not the file.
+
+    Aliases (``*name``) are refused: a few lines of nested aliases expand to billions of nodes (a "billion laughs"
+    bomb) and analysts' evidence never needs them. The refusal is a YAML error, so the file is one reject.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not accepted; write "
+                                              "the value out", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -77,6 +89,12 @@ class Evidence(Source):
             rejects.add(None, f"{path.name}: {problem}", raw[:RAW_LIMIT])
             return FileResult(path, "rejected", 1, {"evidence": empty}, rejects.frame())
 
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            with path.open("rb") as fh:
+                head = fh.read(RAW_LIMIT).decode("utf-8", errors="replace")
+            return whole_file(f"{size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one evidence file; "
+                              "split it or remove what is not evidence", head)
         raw_bytes = path.read_bytes()
         try:
             text = raw_bytes.decode("utf-8-sig")
@@ -90,6 +108,8 @@ class Evidence(Source):
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             problem = getattr(err, "problem", None) or str(err).splitlines()[0]
             return whole_file(f"not valid YAML{where}: {problem}", text)
+        except RecursionError:
+            return whole_file("not valid YAML: nested too deeply", text)
         if isinstance(doc, dict) and "items" not in doc:
             return whole_file(f"a mapping needs an 'items:' list of evidence items (found keys: "
                               f"{', '.join(map(str, doc))})", text)
