@@ -16,22 +16,9 @@ from typing import ClassVar
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard
-from etl.sources.ucdp_organized_violence import (
-    AGGREGATED,
-    UCDP_LICENCE,
-    UCDP_URL,
-    aggregate,
-    codes_in,
-    loaded_rows,
-    location_count,
-    read_ucdp,
-    resolve_gw,
-    version_of,
-)
+from etl.readers import header_of, parse_numbers
+from etl.sources._ucdp import AGGREGATED, DEATHS, UCDP_LICENCE, UCDP_URL, aggregate, codes_in, loaded_rows, read_located
 
-DEATHS = {"best_fatality_estimate": "deaths_best", "low_fatality_estimate": "deaths_low",
-          "high_fatality_estimate": "deaths_high"}
 ORG = {1: "formally organised groups", 2: "informally organised supporters of a political party",
        3: "informally organised groups along communal lines"}
 REQUIRED = ("conflict_id", "dyad_id", "org", "side_a_name", "side_b_name", "year", *DEATHS, "location",
@@ -77,18 +64,9 @@ class UcdpNonState(Source):
         return "side_a_name" in cols and "gwno_location" in cols and "org" in cols
 
     def read_file(self, path: Path, ctx: Context) -> FileResult:
-        df = read_ucdp(path, REQUIRED)
-        rows_read = df.height
-        rejects = Rejects(self.id, path.name)
-        version = version_of(df, path)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1946, maximum=2100, required=True)
-        df = parse_numbers(df, list(DEATHS), rejects, integer=True, minimum=0, required=True)
-        df = parse_numbers(df, ["org"], rejects, integer=True, required=True)
-        df = codes_in(df, "org", ORG, rejects, "organisation level")
-        df, n_dup = duplicates_of(df, ["dyad_id", "year"], rejects, what="dyad-year")
-        df, n_excl = resolve_gw(df, "gwno_location", ctx, rejects, multi=True)
-        df = location_count(df)
-        reject_share_guard(path, rows_read, rejects, ctx.max_reject_share)
+        checked = read_located(path, ctx, self.id, REQUIRED, key=["dyad_id", "year"], what="dyad-year",
+                               location="gwno_location", check=_check_org)
+        df, version = checked.df, checked.version
         communal = pl.col("org") == 3
         values = pl.concat([
             aggregate(df, "ucdp_nonstate_conflict_count", pl.col("conflict_id").n_unique(), path),
@@ -102,9 +80,15 @@ class UcdpNonState(Source):
             "gwno_location", "location_count", *DEATHS.values(), pl.lit(version).alias("source_version"),
             pl.lit(path.name).alias("file_name"), pl.col("_row").alias("row_number"),
         ).sort("iso3", "year", "conflict_id", "dyad_id")
-        return FileResult(path, version, rows_read, {"indicator_values": values, "nonstate_conflicts": dyads},
-                          rejects.frame(), rows_duplicate=n_dup, rows_loaded=loaded_rows(df),
-                          rows_excluded=n_excl)
+        return FileResult(path, version, checked.rows_read, {"indicator_values": values, "nonstate_conflicts": dyads},
+                          checked.rejects.frame(), rows_duplicate=checked.rows_duplicate, rows_loaded=loaded_rows(df),
+                          rows_excluded=checked.rows_excluded)
+
+
+def _check_org(df: pl.DataFrame, rejects: Rejects) -> pl.DataFrame:
+    """The organisation level is one of the codebook's three."""
+    df = parse_numbers(df, ["org"], rejects, integer=True, required=True)
+    return codes_in(df, "org", ORG, rejects, "organisation level")
 
 
 SOURCE = UcdpNonState()

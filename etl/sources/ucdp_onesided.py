@@ -15,22 +15,9 @@ from typing import ClassVar
 import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard
-from etl.sources.ucdp_organized_violence import (
-    AGGREGATED,
-    UCDP_LICENCE,
-    UCDP_URL,
-    aggregate,
-    codes_in,
-    loaded_rows,
-    location_count,
-    read_ucdp,
-    resolve_gw,
-    version_of,
-)
+from etl.readers import header_of, parse_numbers
+from etl.sources._ucdp import AGGREGATED, DEATHS, UCDP_LICENCE, UCDP_URL, aggregate, codes_in, loaded_rows, read_located
 
-DEATHS = {"best_fatality_estimate": "deaths_best", "low_fatality_estimate": "deaths_low",
-          "high_fatality_estimate": "deaths_high"}
 REQUIRED = ("conflict_id", "dyad_id", "actor_id", "actor_name", "year", *DEATHS, "is_government_actor", "location",
             "gwno_location", "version")
 NOTE = (" An actor active in several countries counts in each. " + AGGREGATED.format(what="actor-year"))
@@ -73,18 +60,9 @@ class UcdpOneSided(Source):
         return "is_government_actor" in cols and "gwno_location" in cols
 
     def read_file(self, path: Path, ctx: Context) -> FileResult:
-        df = read_ucdp(path, REQUIRED)
-        rows_read = df.height
-        rejects = Rejects(self.id, path.name)
-        version = version_of(df, path)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1946, maximum=2100, required=True)
-        df = parse_numbers(df, list(DEATHS), rejects, integer=True, minimum=0, required=True)
-        df = parse_numbers(df, ["is_government_actor"], rejects, integer=True, required=True)
-        df = codes_in(df, "is_government_actor", (0, 1), rejects, "government-actor flag")
-        df, n_dup = duplicates_of(df, ["dyad_id", "year"], rejects, what="actor-year")
-        df, n_excl = resolve_gw(df, "gwno_location", ctx, rejects, multi=True)
-        df = location_count(df)
-        reject_share_guard(path, rows_read, rejects, ctx.max_reject_share)
+        checked = read_located(path, ctx, self.id, REQUIRED, key=["dyad_id", "year"], what="actor-year",
+                               location="gwno_location", check=_check_government_flag)
+        df, version = checked.df, checked.version
         govt = pl.col("is_government_actor") == 1
         values = pl.concat([
             aggregate(df, "ucdp_onesided_actor_count", pl.col("actor_id").n_unique(), path),
@@ -96,9 +74,15 @@ class UcdpOneSided(Source):
             pl.lit(version).alias("source_version"), pl.lit(path.name).alias("file_name"),
             pl.col("_row").alias("row_number"),
         ).sort("iso3", "year", "actor_id")
-        return FileResult(path, version, rows_read, {"indicator_values": values, "onesided_actors": actors},
-                          rejects.frame(), rows_duplicate=n_dup, rows_loaded=loaded_rows(df),
-                          rows_excluded=n_excl)
+        return FileResult(path, version, checked.rows_read, {"indicator_values": values, "onesided_actors": actors},
+                          checked.rejects.frame(), rows_duplicate=checked.rows_duplicate, rows_loaded=loaded_rows(df),
+                          rows_excluded=checked.rows_excluded)
+
+
+def _check_government_flag(df: pl.DataFrame, rejects: Rejects) -> pl.DataFrame:
+    """``is_government_actor`` is 0 or 1."""
+    df = parse_numbers(df, ["is_government_actor"], rejects, integer=True, required=True)
+    return codes_in(df, "is_government_actor", (0, 1), rejects, "government-actor flag")
 
 
 SOURCE = UcdpOneSided()
