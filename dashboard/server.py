@@ -75,10 +75,11 @@ def warm() -> None:
     Then freeze what exists (gc.freeze): start-up objects live for the whole process, and leaving them out of
     full garbage collections keeps those pauses out of request latency.
     """
-    from dashboard import figures
+    from dashboard import figures, risk
 
     figures.empty_figure("", "")
     data.warm()
+    risk.warm()
     if data.status()["ok"]:
         from dashboard.pages import explore, overview
 
