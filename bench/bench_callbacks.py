@@ -151,19 +151,13 @@ def measure(send: scenarios.Send, cases: dict[str, list[scenarios.Request]], bef
 def stock_dash(app: Any) -> Iterator[None]:
     """Dash as shipped for the baseline: its own callback encoder (our fast_json swapped out) and no response
     cache in front of the callback route; both are restored on exit."""
-    from dash import _callback, _utils
+    from dashboard import dash_internals
 
-    from dashboard import response_cache
-
-    views = app.server.view_functions
-    route = response_cache.CALLBACK_ROUTE
-    saved_json, saved_view = _callback.to_json, views[route]
-    _callback.to_json = _utils.to_json
-    views[route] = getattr(saved_view, "__wrapped__", saved_view)  # response_cache wraps Dash's view (wraps)
+    saved = dash_internals.stock(app)
     try:
         yield
     finally:
-        _callback.to_json, views[route] = saved_json, saved_view
+        dash_internals.restore(app, saved)
 
 
 def summarise(ours: dict[str, dict[str, list]], naive: dict[str, dict[str, list]] | None,

@@ -835,8 +835,3 @@ def warm() -> None:
     _source_line_map()
     _indicator_map()
     _reject_counts()  # the sources page's reject menu and totals
-    from dashboard import risk  # imports this module: not at the top
-
-    risk.factor_numbers()
-    for list_id in risk.lists():
-        risk.list_years(list_id)

@@ -6,7 +6,7 @@ half of a large page's server time. Here orjson walks the tree itself and calls 
 encode natively: components give their own ``to_plotly_json()``, figures the same dict as ``Figure.to_dict()``
 minus its deep copy (arrays become plotly's typed-array specs, as there); anything else goes through plotly's
 cleaner, value by value. Same bytes out (tests/test_bench_smoke.py compares both on every page and callback).
-Installed for the Dash line it was checked with; any other version keeps Dash's serialiser.
+Installed by dashboard.dash_internals (with the Dash version it was checked with).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import dash
 import numpy as np
 import orjson
 from _plotly_utils.basevalidators import is_homogeneous_array
@@ -24,7 +23,6 @@ from dash.development.base_component import Component
 from plotly.basedatatypes import BaseFigure
 from plotly.io._json import _swap_orjson, clean_to_json_compatible, to_json_plotly
 
-CHECKED_DASH = "4.4."
 _PLAIN = (str, int, float, bool, type(None))
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 _MODULES = {"sage_all": None, "np": get_module("numpy", should_load=False),
@@ -148,13 +146,3 @@ def to_json(value: Any) -> str:
         if unsafe_char in text:
             text = text.replace(unsafe_char, safe_char)
     return text
-
-
-def install() -> bool:
-    """Use this serialiser for callback responses (Dash's ``_callback`` module); False if Dash is another line."""
-    if not dash.__version__.startswith(CHECKED_DASH):
-        return False
-    from dash import _callback
-
-    _callback.to_json = to_json
-    return True

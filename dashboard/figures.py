@@ -33,7 +33,7 @@ TEMPLATE = {"layout": {"font": {"family": FONT, "size": 12, "color": "#222"}, "p
 
 
 def apply_template(fig: dict | go.Figure, title: str, subtitle: str = "", source: str = "", date: str = "",
-                   height: int | None = None) -> go.Figure:
+                   height: int | None = None, foot_width: int = 150) -> go.Figure:
     """The one visual template: title + subtitle on top, 'Source: … · Data: …' line at the bottom.
 
     Builders assemble plain dicts (plotly's validation costs ~10 ms per update) and wrap them once, unvalidated.
@@ -41,7 +41,7 @@ def apply_template(fig: dict | go.Figure, title: str, subtitle: str = "", source
     d = fig if isinstance(fig, dict) else fig.to_plotly_json()
     layout = d.setdefault("layout", {})
     foot = " · ".join(p for p in (f"Source: {source}" if source else "", f"Data: {date}" if date else "") if p)
-    foot_lines = _wrap(foot, 150)
+    foot_lines = _wrap(foot, foot_width)  # characters a line: narrower charts pass fewer
     bottom = (110 if layout.get("legend", {}).get("y", 1) < 0 else 70) + 12 * foot_lines.count("<br>")
     layout.update(
         template=TEMPLATE,
@@ -321,30 +321,45 @@ def event_map(df: pl.DataFrame, aggregated: bool, title: str, subtitle: str, sou
     return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=460)
 
 
+LABELLED = 6  # scatter dots labelled: the highest this many on each axis
+
+
 def scatter(df: pl.DataFrame, x_label: str, y_label: str, title: str, subtitle: str, source: str,
             date: str) -> go.Figure:
-    """Countries on two indicators; ``df`` has name, iso3, x, y and m49_region (colour)."""
+    """Countries on two indicators; ``df`` has name, iso3, x, y and m49_region (colour). The dots furthest out on
+    either axis carry their ISO3 code (every dot names its country on hover). Sized for a half-width column: long
+    titles, axis titles and the source line wrap."""
     if df.height == 0:
         return empty_figure(title, "No country has both indicators for this selection.")
     traces = []
-    # each column converted once, then picked by row numbers per region (rows keep their order within a region):
-    # a Polars partition or a filter per region costs ~1 ms more
-    rows: dict[str, list[int]] = {}
-    for i, region in enumerate(df["m49_region"].to_list()):
-        rows.setdefault("—" if region is None else region, []).append(i)
-    xs, ys = df["x"].cast(pl.Float64).to_numpy(), df["y"].cast(pl.Float64).to_numpy()
-    names = df["name"].to_list()
-    for i, region in enumerate(sorted(rows)):
-        picked = np.array(rows[region])
+    outliers = pl.col("x").rank("ordinal", descending=True).le(LABELLED) | \
+        pl.col("y").rank("ordinal", descending=True).le(LABELLED)
+    regions = df.with_columns(pl.col("m49_region").fill_null("—"), pl.col("x", "y").cast(pl.Float64),
+                              pl.when(outliers).then(pl.col("iso3")).otherwise(pl.lit("")).alias("label"))
+    for i, (region,), part in _regions_in_order(regions):
         traces.append({
-            "type": "scatter", "x": xs[picked], "y": ys[picked],
-            "mode": "markers", "name": region, "text": [names[r] for r in rows[region]],
+            "type": "scatter", "x": part["x"].to_numpy(), "y": part["y"].to_numpy(),
+            "mode": "markers+text", "name": region, "text": part["label"].to_list(),
+            "customdata": part["name"].to_list(), "textposition": "top center",
+            "textfont": {"size": 9, "color": "#444"}, "cliponaxis": False,
             "marker": {"color": OKABE_ITO[i % len(OKABE_ITO)], "size": 8, "opacity": 0.8, "line": {"width": 0.5}},
-            "hovertemplate": "<b>%{text}</b><br>x: %{x:,.4~g}<br>y: %{y:,.4~g}<extra></extra>",
+            "hovertemplate": "<b>%{customdata}</b><br>x: %{x:,.4~g}<br>y: %{y:,.4~g}<extra></extra>",
         })
-    layout = {"xaxis": {"title": {"text": x_label}, "gridcolor": "#e5e5e5"},
-              "yaxis": {"title": {"text": y_label}, "gridcolor": "#e5e5e5"}, "margin": {"l": 80, "t": 80}}
-    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=420)
+    title_lines = _wrap(title, 60)
+    top = 70 + 20 * title_lines.count("<br>")
+    layout = {"xaxis": {"title": {"text": _wrap(x_label, 60)}, "gridcolor": "#e5e5e5", "automargin": True},
+              "yaxis": {"title": {"text": _wrap(y_label, 40)}, "gridcolor": "#e5e5e5", "automargin": True},
+              "legend": {"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0, "xanchor": "left"},
+              "margin": {"l": 80, "t": top}}
+    fig = apply_template({"data": traces, "layout": layout}, title_lines, subtitle, source, date, height=480,
+                         foot_width=90)
+    return fig
+
+
+def _regions_in_order(df: pl.DataFrame) -> list[tuple[int, tuple[str], pl.DataFrame]]:
+    """(colour index, (region,), its rows in their order) for each region, regions sorted by name."""
+    parts = df.partition_by("m49_region", as_dict=True, maintain_order=True)
+    return [(i, key, parts[key]) for i, key in enumerate(sorted(parts))]
 
 
 LEVEL_ORDER = ("Serious Concern", "Imminent Risk", "Current Crisis")

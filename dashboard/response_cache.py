@@ -17,13 +17,11 @@ import hashlib
 import os
 from typing import Any
 
-from dash import Dash
 from flask import Response, request
 from flask_caching import Cache
 
 from dashboard import data, narratives
 
-CALLBACK_ROUTE = "/_dash-update-component"
 MAX_ENTRIES = 300  # responses are 1–400 kB; a few hundred keep a worker well inside its memory budget
 _CACHES: list[Cache] = []
 
@@ -46,16 +44,20 @@ def _key() -> str | None:
     return digest.hexdigest()
 
 
-def install(app: Dash, seconds: int | None = None) -> Cache | None:
-    """Serve repeated callback requests from memory; returns the cache (None when turned off)."""
+def make_cache(server: Any, seconds: int | None = None) -> Cache | None:
+    """The in-memory store for ``server`` (None when turned off by ``R2P_RESPONSE_CACHE_SECONDS=0``)."""
     if seconds is None:
         seconds = int(os.environ.get("R2P_RESPONSE_CACHE_SECONDS", "60"))
     if seconds <= 0:
         return None
-    server = app.server
     cache = Cache(server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": seconds,
                                   "CACHE_THRESHOLD": MAX_ENTRIES})
-    view = server.view_functions[CALLBACK_ROUTE]
+    _CACHES.append(cache)
+    return cache
+
+
+def wrap(view: Any, cache: Cache) -> Any:
+    """Dash's callback view answering repeated requests from ``cache`` (installed by dashboard.dash_internals)."""
 
     @functools.wraps(view)
     def cached_view(*args: Any, **kwargs: Any) -> Any:
@@ -70,9 +72,7 @@ def install(app: Dash, seconds: int | None = None) -> Cache | None:
             response.headers["X-R2P-Cache"] = "miss"
         return response
 
-    server.view_functions[CALLBACK_ROUTE] = cached_view
-    _CACHES.append(cache)
-    return cache
+    return cached_view
 
 
 def clear() -> None:

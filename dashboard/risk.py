@@ -14,6 +14,7 @@ import polars as pl
 
 from dashboard import data
 from dashboard.data import cached, has, warehouse
+from r2p_rules.staleness import stale_reasons
 
 STATUSES = ("elevated", "watch", "low", "no data", "evidence only")
 STATUS_COLOURS = {"elevated": "danger", "watch": "warning", "low": "success", "no data": "secondary",
@@ -72,6 +73,15 @@ def _without(df: pl.DataFrame, column: str) -> pl.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------ factors
+
+
+def warm() -> None:
+    """Fill the risk-factor and watchlist menus' caches (server.warm calls it after ``data.warm``)."""
+    if not data.status()["ok"]:
+        return
+    factor_numbers()
+    for list_id in lists():
+        list_years(list_id)
 
 
 @cached
@@ -289,15 +299,11 @@ def commitment_gaps(iso3: str) -> list[str]:
 def narrative_staleness(iso3: str, written: str) -> list[str]:
     """Why a narrative dated ``written`` may be out of date: newer data, or a key indicator moved ≥ 50%.
 
-    Uses the ETL's own rule (``etl.derive.staleness``) so narratives and evidence items are judged alike.
+    The ETL's rule for evidence items (``r2p_rules.staleness``), so narratives and evidence items are judged alike.
     """
     try:
         when = dt.date.fromisoformat(str(written)[:10])
     except ValueError:
-        return []
-    try:
-        from etl.derive.staleness import stale_reasons
-    except ImportError:
         return []
     keys = tuple(i for i in (*data.DEATH_INDICATORS.values(), *data.DISPLACEMENT_INDICATORS, *data.PTS_INDICATORS,
                              data.EWP_RISK) if i in set(data.country_indicator_ids(iso3)))

@@ -21,10 +21,10 @@ from dash.exceptions import DependencyException
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from dashboard.dash_internals import CALLBACK_ROUTE
 from dashboard.data import WarehouseMissing
 
 log = logging.getLogger(__name__)
-CALLBACK_ROUTE = "/_dash-update-component"
 MAX_BODY_BYTES = 4 * 1024 * 1024  # a real callback body is a few kB; refuse megabytes before parsing them
 
 STATIC_HEADERS = {

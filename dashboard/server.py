@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from dashboard import data, fast_json, plotly_bundle, response_cache, security
+from dashboard import dash_internals, data, plotly_bundle, security
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("overview", "country", "explore", "sources", "not_found_404")
@@ -43,27 +43,14 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
         entry["layout"] = module.layout  # pages_folder="" skips Dash's own import, which would attach it
     app.layout = shell
     security.install(app)  # CSP, no framing, nosniff, referrer policy on every response
-    response_cache.install(app)  # repeated callback requests answered from memory (stamp + date + body)
-    fast_json.install()  # callback answers encoded by orjson directly (same bytes as Dash's own encoder)
+    dash_internals.install(app)  # response cache, orjson encoder, native builtins first (the Dash patches)
     plotly_bundle.serve(app)  # plotly.js's geo build (1.4 MB) instead of the full 4.8 MB, when installed
-    keep_native_builtins(app)  # the browser's own trim/parseFloat/parseInt, not Dash's polyfill's slow copies
     from dashboard.export import routes as export_routes
 
     export_routes.register(app.server)  # /export/chart|table|country/... (briefing exports)
     warm()
     _APP = app
     return app
-
-
-def keep_native_builtins(app: Dash) -> None:
-    """Load ``assets/native-builtins.js`` once more before every other script (see that file for why)."""
-    original = app.interpolate_index
-
-    def interpolate_index(**kwargs: str) -> str:
-        tag = f'<script src="{app.get_asset_url("native-builtins.js")}"></script>'
-        return original(**{**kwargs, "scripts": tag + kwargs.get("scripts", "")})
-
-    app.interpolate_index = interpolate_index  # type: ignore[method-assign]
 
 
 def shell() -> html.Div:
@@ -89,11 +76,12 @@ def warm() -> None:
     Then freeze what exists (gc.freeze): start-up objects live for the whole process, and leaving them out of
     full garbage collections keeps those pauses out of request latency.
     """
-    from dashboard import figures
+    from dashboard import figures, risk
 
     figures.empty_figure("", "")
     try:
         data.warm()
+        risk.warm()
         if data.status()["ok"]:
             from dashboard.pages import explore, overview
 

@@ -65,10 +65,10 @@ def test_callback_bench_covers_every_callback_without_errors(app, bench_db):
     # the stock-Dash baseline run put our encoder and the response cache back
     from dash import _callback
 
-    from dashboard import fast_json, response_cache
+    from dashboard import dash_internals, fast_json
 
     assert _callback.to_json is fast_json.to_json
-    assert hasattr(app.server.view_functions[response_cache.CALLBACK_ROUTE], "__wrapped__")
+    assert hasattr(app.server.view_functions[dash_internals.CALLBACK_ROUTE], "__wrapped__")
 
 
 def test_load_generator_replays_pages_and_callbacks(app):

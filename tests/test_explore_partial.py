@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-ARGS = ("region", "subregion", "factor", "indicators", "y0", "y1", "violence", "risk", "chosen", "x", "y", "status")
 OUTPUTS = ("series", "scatter", "rows", "cols", "csv", "count", "query")
 START = {"region": "", "subregion": "", "factor": None, "indicators": ["ucdp_state_based_deaths", "population"],
          "y0": 2010, "y1": 2022, "violence": [], "risk": [], "chosen": [], "x": None, "y": None, "status": []}
@@ -53,10 +52,15 @@ def explore(shared_warehouse: Path):
 
 
 def _answer(explore, state: dict, shown) -> tuple[dict, dict]:
-    """(outputs by name, drawn_from keys) of one callback answer."""
-    series, scatter, grid, count, query, keys = explore.build(*(state[a] for a in ARGS), shown=shown)
-    values = (series, scatter, grid["rows"], grid["cols"], grid["csv"], count, query)
-    return dict(zip(OUTPUTS, values, strict=True)), keys
+    """(outputs by name, drawn_from keys) of one callback answer, from the controls' values as the browser sends
+    them."""
+    from dashboard.explore_state import from_controls
+
+    parsed = from_controls(state["region"], state["subregion"], state["factor"], state["indicators"],
+                           [state["y0"], state["y1"]], state["violence"], state["risk"], state["chosen"], state["x"],
+                           state["y"], state["status"])
+    answer = explore.build(parsed, shown=shown)
+    return {name: getattr(answer, name) for name in OUTPUTS}, answer.shown
 
 
 def _bytes(page: dict) -> dict[str, str]:
@@ -117,3 +121,25 @@ def test_what_the_page_claims_to_show_is_not_trusted_blindly(explore):
     for shown in (None, "x", [1, 2], {"series": 3}, {"grid": None, "other": "y"}):
         part, _keys = _answer(explore, dict(START), shown)
         assert not any(v is no_update for v in part.values())
+
+
+def test_the_two_csv_downloads_write_numbers_alike(explore):
+    """The server's CSV writes numbers as the grid's own export does (raw values, no thousands separator, no
+    '.0'): issue 18 found '700.0' in one and '1,264' in the other."""
+    import polars as pl
+
+    wide = pl.DataFrame({"iso3": ["A", "B", "C"], "v": [700.0, 1264.0, 0.25], "w": [None, 2.5, 3.0]})
+    assert explore.csv_numbers(wide).write_csv() == "iso3,v,w\nA,700,\nB,1264,2.5\nC,0.25,3\n"
+    cols = explore._grid(wide.with_columns(pl.lit("n").alias("name")), ("v",))[1]
+    assert [c.get("useValueFormatterForExport") for c in cols if c["field"] == "v"] == [False]
+
+
+def test_choosing_a_factor_keeps_the_chosen_indicators(explore):
+    """A link with a risk factor and indicators outside it keeps them (shown and offered), with rows."""
+    from dashboard.explore_state import parse
+
+    state, notes = parse({"factor": "11", "indicators": "ucdp_state_based_deaths,population"})
+    assert state.indicators == ("ucdp_state_based_deaths", "population") and notes == []
+    offered = {o["value"] for o in explore.indicator_options(state.factor, state.violence, state.indicators)}
+    assert set(state.indicators) <= offered
+    assert explore.build(state).count.split()[0] != "0"

@@ -16,7 +16,6 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
@@ -24,44 +23,13 @@ import polars as pl
 from dash.development.base_component import Component
 
 from dashboard import data
+from dashboard.export.catalog import ExportNotFound, Page, page_of
 from dashboard.figures import UN_DISCLAIMER, _wrap
 
-CHART_ID = re.compile(r"^[a-z][a-z0-9-]{1,48}$")
 EXPORT_WIDTH = 1000  # px; PNG is rendered at 2× (2000 px wide)
 PNG_SCALE = 2
 APP_NAME = "R2P atrocity-risk dashboard"
 GEO_TRACES = frozenset({"choropleth", "scattergeo"})
-
-
-class ExportNotFound(LookupError):
-    """Unknown chart id, format or country, or the chart is not shown for this selection (→ HTTP 404)."""
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page whose charts can be exported: its module and the prefix of its graph ids."""
-
-    prefix: str
-    module: str
-    label: str
-    path: str
-    needs_iso3: bool = False
-
-
-PAGES = (
-    Page("ov-", "dashboard.pages.overview", "Overview", "/"),
-    Page("co-", "dashboard.pages.country", "Country page", "/country/", needs_iso3=True),
-    Page("ex-", "dashboard.pages.explore", "Explore", "/explore"),
-)
-
-
-def page_of(chart_id: str) -> Page:
-    if not CHART_ID.match(chart_id or ""):
-        raise ExportNotFound(f"'{(chart_id or '')[:40]}' is not a chart id")
-    for page in PAGES:
-        if chart_id.startswith(page.prefix):
-            return page
-    raise ExportNotFound(f"there is no chart '{chart_id}'")
 
 
 def country_code(raw: str | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard.export.charts import ExportNotFound, page_of
+from dashboard.export.catalog import ExportNotFound, page_of
 
 
 def _link(kind: str, ident: str, fmt: str, text: str, title: str) -> html.A:

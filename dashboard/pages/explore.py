@@ -1,8 +1,13 @@
-"""`/explore` — analysts: filter countries, compare series, scatter two indicators, download what is filtered."""
+"""`/explore` — analysts: filter countries, compare series, scatter two indicators, download what is filtered.
+
+The filters are one ``ExploreState`` (dashboard/explore_state.py), parsed once from the URL or the controls; an
+answer is one ``Answer``. The sub-region and indicator menus are filled in the browser (assets/menus.js).
+"""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,53 +17,34 @@ import dash_bootstrap_components as dbc
 import numpy as np
 import orjson
 import polars as pl
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import data, figures, ids, params
+from dashboard import data, figures, ids
 from dashboard import risk as riskdata
 from dashboard.components import graph, guarded, lazy_details, md_table, notices, url_sync
 from dashboard.export.cells import one_line, safe_frame
+from dashboard.explore_state import MAX_COUNTRIES, MAX_INDICATORS, ExploreState, from_controls, parse
 
 dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
 
 NUMBER_FORMAT = ("params.value == null ? '' : (Math.abs(params.value) >= 1000 ? d3.format(',.0f')(params.value) "
                  ": d3.format(',.4~g')(params.value))")
-MAX_INDICATORS = 6
 
 
 def grid_row_cap(n_columns: int) -> int:
     """Rows the grid receives: about 700 KB of JSON (~130 bytes per row plus ~25 per indicator column)."""
     return max(500, 700_000 // (130 + 25 * max(0, n_columns - 4)))
-MAX_COUNTRIES = 8
 
 
-def spec() -> list[params.Param]:
-    regions = data.regions()
-    lo, hi = data.year_bounds()
-    default_inds = [i for i in (data.default_indicator(), "ucdp_state_based_deaths") if i in data.indicator_ids()]
-    return [
-        params.Param("region", "", params.as_choice(list(regions))),
-        params.Param("subregion", "", params.as_choice([s for v in regions.values() for s in v])),
-        params.Param("factor", None, params.as_int(choices=riskdata.factor_numbers())),
-        params.Param("status", [], params.as_choice(riskdata.STATUSES), multi=True),
-        params.Param("indicators", list(dict.fromkeys(default_inds)), params.as_choice(data.indicator_ids()),
-                     multi=True),
-        params.Param("from", max(lo, hi - 10), params.as_int(lo, hi)),
-        params.Param("to", hi, params.as_int(lo, hi)),
-        params.Param("violence", [], params.as_choice(data.VIOLENCE_TYPES), multi=True),
-        params.Param("risk", [], params.as_choice(data.RISK_LEVELS), multi=True),
-        params.Param("countries", [], params.as_choice(list(data.country_names()), upper=True), multi=True),
-        params.Param("x", None, params.as_choice(data.indicator_ids())),
-        params.Param("y", None, params.as_choice(data.indicator_ids())),
-    ]
-
-
-def indicator_options(factor: int | None, violence: list[str]) -> list[dict[str, str]]:
-    """Catalog entries, narrowed to a risk factor and, for UCDP deaths, to the chosen violence types."""
+def indicator_options(factor: int | None, violence: list[str] | tuple[str, ...],
+                      keep: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """Catalog entries, narrowed to a risk factor and, for UCDP deaths, to the chosen violence types; the
+    indicators in ``keep`` (already chosen) stay, so narrowing the menu never clears a choice."""
     allowed = set(data.indicators_for_factor(factor))
     if violence:
         excluded = {i for vt, i in data.DEATH_INDICATORS.items() if vt not in violence}
         allowed = {a for a in allowed if not any(a == e or a.startswith(e + "_") for e in excluded)}
+    allowed |= set(keep)
     return [{"label": f"{r['label']} ({r['unit']})", "value": r["indicator_id"]}
             for r in data.indicators().iter_rows(named=True) if r["indicator_id"] in allowed]
 
@@ -79,90 +65,68 @@ def browser_lookup() -> dict[str, Any]:
 
 @guarded
 def layout(**kwargs: Any) -> html.Div:
-    values, notes = params.parse(kwargs, spec())
-    v = values
-    if v["from"] > v["to"]:
-        notes.append("'from' is after 'to'; swapped.")
-        v["from"], v["to"] = v["to"], v["from"]
-    regions = data.regions()
-    if v["subregion"] and v["region"] and v["subregion"] not in regions.get(v["region"], []):
-        notes.append(f"Sub-region '{v['subregion']}' is not in region '{v['region']}'; ignored.")
-        v["subregion"] = ""
-    offered = {o["value"] for o in indicator_options(v["factor"], v["violence"])}
-    dropped = [i for i in v["indicators"] if i not in offered]
-    if dropped:
-        notes.append(f"Indicator(s) {', '.join(dropped)} do not match the risk-factor / violence-type filter; "
-                     "left out.")
-        v["indicators"] = [i for i in v["indicators"] if i in offered]
-    if len(v["indicators"]) > MAX_INDICATORS:
-        notes.append(f"At most {MAX_INDICATORS} indicators; kept the first {MAX_INDICATORS}.")
-        v["indicators"] = v["indicators"][:MAX_INDICATORS]
-    lo, hi = data.year_bounds()
-    opts = indicator_options(v["factor"], v["violence"])
-    ind_all = [{"label": o["label"], "value": o["value"]} for o in indicator_options(None, [])]
-    marks = {y: str(y) for y in range(lo, hi + 1) if (hi - y) % 10 == 0}
-    names = data.country_names()
-    controls = dbc.Row([
-        dbc.Col([dbc.Label("Region (M49)", html_for=ids.EX_REGION),
-                 dcc.Dropdown(id=ids.EX_REGION, options=list(regions), value=v["region"] or None,
-                              placeholder="World")], md=3),
-        dbc.Col([dbc.Label("Sub-region", html_for=ids.EX_SUBREGION),
-                 dcc.Dropdown(id=ids.EX_SUBREGION, options=[s for x in regions.values() for s in x],
-                              value=v["subregion"] or None, placeholder="All")], md=3),
-        dbc.Col([dbc.Label("Risk factor", html_for=ids.EX_FACTOR),
-                 dcc.Dropdown(id=ids.EX_FACTOR, options=[{"label": riskdata.factor_label(n), "value": n}
-                                                         for n in riskdata.factor_numbers()],
-                              value=v["factor"], placeholder="All factors")], md=3),
-        dbc.Col([dbc.Label("Only countries where the factor is", html_for=ids.EX_STATUS),
-                 dcc.Dropdown(id=ids.EX_STATUS, options=list(riskdata.STATUSES), value=v["status"], multi=True,
-                              placeholder="any status")], md=3),
-        dbc.Col([dbc.Label("R2P risk level (latest)", html_for=ids.EX_RISK),
-                 dcc.Dropdown(id=ids.EX_RISK, options=list(data.RISK_LEVELS), value=v["risk"], multi=True,
-                              placeholder="Any (listed or not)")], md=3),
-        dbc.Col([dbc.Label("Violence type (UCDP deaths)", html_for=ids.EX_VIOLENCE),
-                 dcc.Dropdown(id=ids.EX_VIOLENCE, options=list(data.VIOLENCE_TYPES), value=v["violence"],
-                              multi=True, placeholder="All types")], md=3),
-        dbc.Col([dbc.Label(f"Indicators (up to {MAX_INDICATORS})", html_for=ids.EX_INDICATORS),
-                 dcc.Dropdown(id=ids.EX_INDICATORS, options=opts, value=v["indicators"], multi=True)], md=9),
-        dbc.Col([dbc.Label("Years", html_for=ids.EX_YEARS),
-                 dcc.RangeSlider(id=ids.EX_YEARS, min=lo, max=hi, step=1, value=[v["from"], v["to"]], marks=marks,
-                                 tooltip={"placement": "bottom"}, allowCross=False)], md=12),
-        dbc.Col([dbc.Label(f"Countries to compare (up to {MAX_COUNTRIES})", html_for=ids.EX_COUNTRIES),
-                 dcc.Dropdown(id=ids.EX_COUNTRIES, options=[{"label": n, "value": c} for c, n in names.items()],
-                              value=v["countries"], multi=True, placeholder="Top countries of the first indicator")],
-                md=6),
-        dbc.Col([dbc.Label("Scatter x", html_for=ids.EX_X),
-                 dcc.Dropdown(id=ids.EX_X, options=ind_all, value=v["x"], placeholder="First indicator")], md=3),
-        dbc.Col([dbc.Label("Scatter y", html_for=ids.EX_Y),
-                 dcc.Dropdown(id=ids.EX_Y, options=ind_all, value=v["y"], placeholder="Second indicator")], md=3),
-    ], className="g-2 mb-2")
-    if v["status"] and v["factor"] is None:
-        notes.append("The status filter needs a risk factor; ignored.")
-        v["status"] = []
-    out = build(v["region"], v["subregion"], v["factor"], v["indicators"], v["from"], v["to"], v["violence"],
-                v["risk"], v["countries"], v["x"], v["y"], v["status"])
+    state, notes = parse(kwargs)
+    out = build(state)
     return html.Div([
         html.H1("Explore", className="h3"),
         notices(notes, id=ids.EX_NOTICE),
-        controls,
-        dbc.Row([dbc.Col(html.Div(out[0], id=ids.EX_SERIES), lg=7),
-                 dbc.Col(html.Div(out[1], id=ids.EX_SCATTER), lg=5)]),
-        html.Div([html.Span(out[3], id=ids.EX_COUNT, className="me-3 small"),
+        _controls(state),
+        dbc.Row([dbc.Col(html.Div(out.series, id=ids.EX_SERIES), lg=7),
+                 dbc.Col(html.Div(out.scatter, id=ids.EX_SCATTER), lg=5)]),
+        html.Div([html.Span(out.count, id=ids.EX_COUNT, className="me-3 small"),
                   dbc.Button("Download CSV of this selection", id=ids.EX_DOWNLOAD_BTN, size="sm", color="primary",
                              className="me-2"),
                   dbc.Button("Download the table as filtered in the grid", id=ids.EX_GRID_CSV_BTN, size="sm",
                              color="secondary", outline=True)],
                  className="my-2"),
-        dag.AgGrid(id=ids.EX_GRID, rowData=out[2]["rows"], columnDefs=out[2]["cols"],
+        dag.AgGrid(id=ids.EX_GRID, rowData=out.rows, columnDefs=out.cols,
                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
                    dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False},
-                   style={"height": "480px"}, className="ag-theme-quartz", csvExportParams=out[2]["csv"]),
+                   style={"height": "480px"}, className="ag-theme-quartz", csvExportParams=out.csv),
         dcc.Download(id=ids.EX_DOWNLOAD),
-        dcc.Store(id=ids.EX_QUERY, data=out[4]),
-        dcc.Store(id=ids.EX_SHOWN, data=out[5]),
+        dcc.Store(id=ids.EX_QUERY, data=out.query),
+        dcc.Store(id=ids.EX_SHOWN, data=out.shown),
         dcc.Store(id=ids.EX_LOOKUP, data=browser_lookup()),
         html.Div(id=ids.EX_QUERY + "-sync", hidden=True),
     ])
+
+
+def _dropdown(label: str, cid: str, md: int, **props: Any) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, html_for=cid), dcc.Dropdown(id=cid, **props)], md=md)
+
+
+def _controls(s: ExploreState) -> dbc.Row:
+    """The filters, showing ``s``."""
+    regions = data.regions()
+    lo, hi = data.year_bounds()
+    ind_all = [{"label": o["label"], "value": o["value"]} for o in indicator_options(None, [])]
+    marks = {y: str(y) for y in range(lo, hi + 1) if (hi - y) % 10 == 0}
+    names = data.country_names()
+    factors = [{"label": riskdata.factor_label(n), "value": n} for n in riskdata.factor_numbers()]
+    return dbc.Row([
+        _dropdown("Region (M49)", ids.EX_REGION, 3, options=list(regions), value=s.region or None,
+                  placeholder="World"),
+        _dropdown("Sub-region", ids.EX_SUBREGION, 3, options=[x for v in regions.values() for x in v],
+                  value=s.subregion or None, placeholder="All"),
+        _dropdown("Risk factor", ids.EX_FACTOR, 3, options=factors, value=s.factor, placeholder="All factors"),
+        _dropdown("Only countries where the factor is", ids.EX_STATUS, 3, options=list(riskdata.STATUSES),
+                  value=list(s.status), multi=True, placeholder="any status"),
+        _dropdown("R2P risk level (latest)", ids.EX_RISK, 3, options=list(data.RISK_LEVELS), value=list(s.risk),
+                  multi=True, placeholder="Any (listed or not)"),
+        _dropdown("Violence type (UCDP deaths)", ids.EX_VIOLENCE, 3, options=list(data.VIOLENCE_TYPES),
+                  value=list(s.violence), multi=True, placeholder="All types"),
+        _dropdown(f"Indicators (up to {MAX_INDICATORS})", ids.EX_INDICATORS, 9,
+                  options=indicator_options(s.factor, s.violence, s.indicators), value=list(s.indicators),
+                  multi=True),
+        dbc.Col([dbc.Label("Years", html_for=ids.EX_YEARS),
+                 dcc.RangeSlider(id=ids.EX_YEARS, min=lo, max=hi, step=1, value=[s.y0, s.y1], marks=marks,
+                                 tooltip={"placement": "bottom"}, allowCross=False)], md=12),
+        _dropdown(f"Countries to compare (up to {MAX_COUNTRIES})", ids.EX_COUNTRIES, 6,
+                  options=[{"label": n, "value": c} for c, n in names.items()], value=list(s.countries),
+                  multi=True, placeholder="Top countries of the first indicator"),
+        _dropdown("Scatter x", ids.EX_X, 3, options=ind_all, value=s.x, placeholder="First indicator"),
+        _dropdown("Scatter y", ids.EX_Y, 3, options=ind_all, value=s.y, placeholder="Second indicator"),
+    ], className="g-2 mb-2")
 
 
 def countries_in(region: str, subregion: str, risk: list[str], factor: int | None = None,
@@ -265,68 +229,79 @@ def grid_rows(df: pl.DataFrame) -> orjson.Fragment:
 PARTS = ("series", "scatter", "grid")
 
 
-def drawn_from(region: str, subregion: str, factor: int | None, status: list[str] | tuple[str, ...],
-               indicators: list[str], y0: int, y1: int, risk: list[str], chosen: list[str],
-               scatter_ids: tuple[str, ...]) -> dict[str, str]:
-    """Per part of the page, the (cleaned) inputs it is drawn from, as text. The page keeps them (``EX_SHOWN``); an
-    answer leaves out a part whose inputs did not change: picking countries to compare redraws only the series, a
-    scatter axis only the scatter; the 350 KB grid is not sent again and keeps its scroll position."""
+@dataclass(frozen=True)
+class Answer:
+    """What the page shows for a state: each part, or ``no_update`` where the page already shows it."""
+
+    series: Any
+    scatter: Any
+    rows: Any  # the grid's rowData, columnDefs and csvExportParams
+    cols: Any
+    csv: dict
+    count: Any
+    query: str  # the link
+    shown: dict[str, str]  # what each part is drawn from (``drawn_from``), kept by the page
+
+
+def drawn_from(s: ExploreState) -> dict[str, str]:
+    """Per part of the page, the inputs it is drawn from, as text. The page keeps them (``EX_SHOWN``); an answer
+    leaves out a part whose inputs did not change: picking countries to compare redraws only the series, a scatter
+    axis only the scatter; the 350 KB grid is not sent again and keeps its scroll position."""
     # a risk factor without a status filters no country (it only narrows the indicator menu): not an input here
-    common = [region, subregion, factor if status else None, list(status), y0, y1, list(risk)]
-    return {"series": orjson.dumps([*common, indicators, chosen]).decode(),
-            "scatter": orjson.dumps([*common, list(scatter_ids)]).decode(),
+    common = [s.region, s.subregion, s.factor if s.status else None, list(s.status), s.y0, s.y1, list(s.risk)]
+    indicators = list(s.indicators)
+    return {"series": orjson.dumps([*common, indicators, list(s.countries)]).decode(),
+            "scatter": orjson.dumps([*common, list(s.scatter_ids)]).decode(),
             "grid": orjson.dumps([*common, indicators]).decode()}
 
 
-def build(region: str, subregion: str, factor: int | None, indicators: list[str], y0: int, y1: int,
-          violence: list[str], risk: list[str], chosen: list[str], x: str | None, y: str | None,
-          status: list[str] | tuple[str, ...] = (), shown: Any = None) -> tuple:
-    """Series, scatter, grid (rows, columns, CSV options), count, query string and ``drawn_from``. A part whose
-    inputs equal ``shown``'s (what the page holds) is ``no_update`` and not computed."""
-    known = set(data.indicator_ids())
-    indicators = list(dict.fromkeys(i for i in (indicators or []) if i in known))[:MAX_INDICATORS]
-    xi = x or (indicators[0] if indicators else None)
-    yi = y or (indicators[1] if len(indicators) > 1 else None)
-    scatter_ids = tuple(dict.fromkeys((xi, yi))) if xi in known and yi in known else ()
-    keys = drawn_from(region, subregion, factor, status, indicators, y0, y1, risk, chosen, scatter_ids)
+def build(s: ExploreState, shown: Any = None) -> Answer:
+    """The page's parts for ``s``; a part whose inputs equal ``shown``'s (what the page holds) is ``no_update``
+    and not computed."""
+    keys = drawn_from(s)
     shown = shown if isinstance(shown, dict) else {}
     todo = {part for part in PARTS if shown.get(part) != keys[part]}
     # one query for the parts to draw: the country-year table of every indicator they need, pivoted in DuckDB
     # (data.explore_wide); the rest is a few small steps on it
-    iso3s = countries_in(region, subregion, risk, factor, status)
-    inds = tuple(indicators) if todo & {"series", "grid"} else ()
-    wanted = tuple(dict.fromkeys((*inds, *(scatter_ids if "scatter" in todo else ()))))
-    full = data.explore_wide(wanted, iso3s, int(y0), int(y1)) if wanted and iso3s else None
+    iso3s = countries_in(s.region, s.subregion, list(s.risk), s.factor, s.status)
+    inds = s.indicators if todo & {"series", "grid"} else ()
+    wanted = tuple(dict.fromkeys((*inds, *(s.scatter_ids if "scatter" in todo else ()))))
+    full = data.explore_wide(wanted, iso3s, s.y0, s.y1) if wanted and iso3s else None
     wide = _table(full, inds)
-    qs = params.encode({"region": region, "subregion": subregion, "factor": factor, "status": list(status),
-                        "indicators": indicators, "from": y0, "to": y1, "violence": violence, "risk": risk,
-                        "countries": chosen, "x": x, "y": y})
-    series_div = _series_part(wide, indicators, chosen, y0, y1) if "series" in todo else no_update
+    qs = s.query()
+    series_div = _series_part(wide, s) if "series" in todo else no_update
     scatter_div: Any = no_update
     if "scatter" in todo:
-        scatter_div = _scatter_part(full, xi, yi, y0, y1) if scatter_ids else \
+        scatter_div = _scatter_part(full, s) if s.scatter_ids else \
             html.P("Choose two indicators for the scatter.", className="text-muted")
-    attribution = "\n".join(attribution_lines(indicators, bool(risk), qs))
-    csv = {"fileName": f"r2p-explore-grid-{y0}-{y1}.csv", "prependContent": attribution + "\n"}
+    attribution = "\n".join(attribution_lines(list(s.indicators), bool(s.risk), qs))
+    csv = {"fileName": f"r2p-explore-grid-{s.y0}-{s.y1}.csv", "prependContent": attribution + "\n"}
     if "grid" not in todo:
-        return series_div, scatter_div, {"rows": no_update, "cols": no_update, "csv": csv}, no_update, qs, keys
+        return Answer(series_div, scatter_div, no_update, no_update, csv, no_update, qs, keys)
+    rows, cols, count = _grid(wide, s.indicators)
+    return Answer(series_div, scatter_div, rows, cols, csv, count, qs, keys)
+
+
+def _grid(wide: pl.DataFrame, indicators: tuple[str, ...]) -> tuple[orjson.Fragment, list[dict], str]:
+    """The grid's rows (capped under 1 MB), its columns and the count line under it."""
     labels = {i: (data.indicator_info(i) or {}).get("label", i) for i in indicators}
     cols = [{"field": "name", "headerName": "Country", "pinned": "left"}, {"field": "iso3", "headerName": "ISO3"},
             {"field": "m49_subregion", "headerName": "Sub-region"}, {"field": "year", "headerName": "Year"}]
+    # the grid's own CSV download writes the values, not their on-screen format (same numbers as the server's CSV)
     cols += [{"field": i, "headerName": labels[i], "type": "numericColumn", "filter": "agNumberColumnFilter",
-              "valueFormatter": {"function": NUMBER_FORMAT}}
+              "valueFormatter": {"function": NUMBER_FORMAT}, "useValueFormatterForExport": False}
              for i in indicators if i in wide.columns]
     max_rows = grid_row_cap(len(cols))
-    grid = {"rows": grid_rows(wide.head(max_rows)), "cols": cols, "csv": csv}
     count = f"{wide.height:,} country-years, {wide['iso3'].n_unique() if wide.height else 0} countries."
     if wide.height > max_rows:
         count += (f" The grid shows the first {max_rows:,} (keeps responses under 1 MB); "
                   "the CSV download has them all.")
-    return series_div, scatter_div, grid, count, qs, keys
+    return grid_rows(wide.head(max_rows)), cols, count
 
 
-def _series_part(wide: pl.DataFrame, indicators: list[str], chosen: list[str], y0: int, y1: int) -> Any:
+def _series_part(wide: pl.DataFrame, s: ExploreState) -> Any:
     """The comparison time series: chosen countries (or the top 5 by the first indicator's latest value)."""
+    indicators, chosen, y0, y1 = s.indicators, list(s.countries), s.y0, s.y1
     if not (indicators and wide.height):
         return html.P("Choose at least one indicator with values for this selection.", className="text-muted")
     first = indicators[0]
@@ -342,8 +317,9 @@ def _series_part(wide: pl.DataFrame, indicators: list[str], chosen: list[str], y
             lazy_details("ex-series", "Table: comparison", md_table(table))]
 
 
-def _scatter_part(full: pl.DataFrame | None, xi: str, yi: str, y0: int, y1: int) -> Any:
+def _scatter_part(full: pl.DataFrame | None, s: ExploreState) -> Any:
     """Scatter of two indicators: each country's latest value of each within the range."""
+    xi, yi, y0, y1 = s.scatter_x, s.scatter_y, s.y0, s.y1
     pts = _scatter_points(full, xi, yi)
     ix, iy = data.indicator_info(xi) or {}, data.indicator_info(yi) or {}
     fig = figures.scatter(pts, f"{ix.get('label', xi)} ({ix.get('unit', '')})",
@@ -362,69 +338,16 @@ STATE = [Input(ids.EX_REGION, "value"), Input(ids.EX_SUBREGION, "value"), Input(
          Input(ids.EX_RISK, "value"), Input(ids.EX_COUNTRIES, "value"), Input(ids.EX_X, "value"),
          Input(ids.EX_Y, "value"), Input(ids.EX_STATUS, "value")]
 
-
-def _clean(region: Any, sub: Any, factor: Any, inds: Any, years: Any, violence: Any, risk: Any, chosen: Any,
-           x: Any, y: Any, status: Any = None) -> tuple:
-    """Validate callback inputs the same way as URL parameters (a browser can send anything)."""
-    regions = data.regions()
-    region = region if region in regions else ""
-    sub = sub if sub in [s for v in regions.values() for s in v] else ""
-    factor = factor if factor in riskdata.factor_numbers() else None
-    status = [s for s in status if s in riskdata.STATUSES] if isinstance(status, list) and factor else []
-    known = set(data.indicator_ids())
-    inds = list(dict.fromkeys(i for i in (inds or []) if i in known))[:MAX_INDICATORS]
-    lo, hi = data.year_bounds()
-    try:
-        y0, y1 = sorted(max(lo, min(hi, int(v))) for v in years)
-    except (TypeError, ValueError):
-        y0, y1 = max(lo, hi - 10), hi
-    violence = [v for v in (violence or []) if v in data.VIOLENCE_TYPES]
-    risk = [r for r in (risk or []) if r in data.RISK_LEVELS]
-    names = data.country_names()
-    chosen = [c for c in (chosen or []) if c in names][:MAX_COUNTRIES]
-    x = x if x in known else None
-    y = y if y in known else None
-    return region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status
-
-
-# The sub-region and indicator menus and the grid's CSV button run in the browser (clientside callbacks on the
-# lookup above, same rules as indicator_options() and the region filter): no server round trip.
+# the menus the browser fills (assets/menus.js, same rules as indicator_options() and the region filter)
 clientside_callback(
-    """
-    function (factor, violence, lk) {
-        // catalog entries narrowed to a risk factor and, for UCDP deaths, to the chosen violence types
-        if (!lk) { return window.dash_clientside.no_update; }
-        if (lk.factors.indexOf(factor) < 0) { factor = null; }
-        var chosen = (Array.isArray(violence) ? violence : []).filter(function (v) {
-            return lk.violence_types.indexOf(v) >= 0;
-        });
-        var excluded = [];
-        if (chosen.length) {
-            lk.death_indicators.forEach(function (d) { if (chosen.indexOf(d[0]) < 0) { excluded.push(d[1]); } });
-        }
-        return lk.indicators.filter(function (r) {
-            return (factor === null || r[2].indexOf(factor) >= 0) && !excluded.some(function (e) {
-                return r[0] === e || r[0].indexOf(e + '_') === 0;
-            });
-        }).map(function (r) { return {label: r[1], value: r[0]}; });
-    }
-    """,
+    ClientsideFunction("r2p", "exploreIndicators"),
     Output(ids.EX_INDICATORS, "options"), Input(ids.EX_FACTOR, "value"), Input(ids.EX_VIOLENCE, "value"),
-    State(ids.EX_LOOKUP, "data"), prevent_initial_call=True,
+    State(ids.EX_INDICATORS, "value"), State(ids.EX_LOOKUP, "data"), prevent_initial_call=True,
 )
-
 clientside_callback(
-    """
-    function (region, lk) {
-        // a region narrows the sub-region menu to its M49 sub-regions
-        if (!lk) { return window.dash_clientside.no_update; }
-        var subs = [];
-        lk.regions.forEach(function (r) { if (!region || r[0] === region) { subs = subs.concat(r[1]); } });
-        return subs;
-    }
-    """,
-    Output(ids.EX_SUBREGION, "options"), Input(ids.EX_REGION, "value"), State(ids.EX_LOOKUP, "data"),
-    prevent_initial_call=True,
+    ClientsideFunction("r2p", "subregions"),
+    Output(ids.EX_SUBREGION, "options"), Output(ids.EX_SUBREGION, "value"), Input(ids.EX_REGION, "value"),
+    State(ids.EX_SUBREGION, "value"), State(ids.EX_LOOKUP, "data"), prevent_initial_call=True,
 )
 
 
@@ -438,12 +361,8 @@ def update(*args: Any) -> tuple:
     """Redraw what the changed inputs affect. What the page holds comes from ``EX_SHOWN`` (a State the answer
     updates), not from Dash's list of changed inputs: Dash drops an in-flight answer when the same callback fires
     again, so an answer must also redraw what a dropped one would have."""
-    region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y, status = _clean(*args[:-1])
-    if sub and region and sub not in data.regions().get(region, []):
-        sub = ""
-    series, scatter, grid, count, qs, keys = build(region, sub, factor, inds, y0, y1, violence, risk, chosen, x, y,
-                                                   status, shown=args[-1])
-    return series, scatter, grid["rows"], grid["cols"], grid["csv"], count, qs, keys
+    out = build(from_controls(*args[:-1]), shown=args[-1])
+    return out.series, out.scatter, out.rows, out.cols, out.csv, out.count, out.query, out.shown
 
 
 # AG Grid's own export: respects the grid's column filters and sort; attribution lines are prepended (csvExportParams)
@@ -456,8 +375,16 @@ def csv_text(region: str, subregion: str, indicators: list[str], y0: int, y1: in
     """The filtered table as CSV, preceded by '#' attribution lines (sources, licence, filter, date)."""
     wide = filtered(region, subregion, indicators, y0, y1, risk, factor, status)
     buf = io.StringIO()
-    safe_frame(wide).write_csv(buf)  # text starting like a formula (=, +, -, @) neutralised: export/cells.py
+    safe_frame(csv_numbers(wide)).write_csv(buf)  # raw numbers (700, not 700.0); formula-like text neutralised (export/cells.py)
     return "\n".join(map(one_line, attribution_lines(indicators, bool(risk), query))) + "\n" + buf.getvalue()
+
+
+def csv_numbers(wide: pl.DataFrame) -> pl.DataFrame:
+    """Indicator values as the grid's own CSV writes them (JavaScript numbers): 700, not 700.0; 0.25 as is."""
+    floats = [c for c, t in wide.schema.items() if t.is_float()]
+    whole = (pl.col(floats) == pl.col(floats).round(0)) & (pl.col(floats).abs() < 1e15)
+    return wide.with_columns(pl.when(whole).then(pl.col(floats).cast(pl.Int64).cast(pl.String))
+                             .otherwise(pl.col(floats).cast(pl.String)).name.keep()) if floats else wide
 
 
 def attribution_lines(indicators: list[str], with_risk: bool, query: str) -> list[str]:
@@ -476,18 +403,15 @@ def attribution_lines(indicators: list[str], with_risk: bool, query: str) -> lis
 
 
 @callback(Output(ids.EX_DOWNLOAD, "data"), Input(ids.EX_DOWNLOAD_BTN, "n_clicks"),
-          State(ids.EX_REGION, "value"), State(ids.EX_SUBREGION, "value"), State(ids.EX_FACTOR, "value"),
-          State(ids.EX_INDICATORS, "value"), State(ids.EX_YEARS, "value"), State(ids.EX_VIOLENCE, "value"),
-          State(ids.EX_RISK, "value"), State(ids.EX_COUNTRIES, "value"), State(ids.EX_X, "value"),
-          State(ids.EX_Y, "value"), State(ids.EX_STATUS, "value"), State(ids.EX_QUERY, "data"),
+          *(State(i.component_id, i.component_property) for i in STATE), State(ids.EX_QUERY, "data"),
           prevent_initial_call=True)
 def download(n: int | None, *args: Any) -> Any:
     if not n:
         return no_update
-    region, sub, factor, inds, y0, y1, _violence, risk, _chosen, _x, _y, status = _clean(*args[:-1])
+    s = from_controls(*args[:-1])
     query = args[-1] if isinstance(args[-1], str) else ""
-    text = csv_text(region, sub, inds, y0, y1, risk, query, factor, status)
-    return {"content": text, "filename": f"r2p-explore-{y0}-{y1}.csv", "type": "text/csv", "base64": False}
+    text = csv_text(s.region, s.subregion, list(s.indicators), s.y0, s.y1, list(s.risk), query, s.factor, s.status)
+    return {"content": text, "filename": f"r2p-explore-{s.y0}-{s.y1}.csv", "type": "text/csv", "base64": False}
 
 
 url_sync(ids.EX_QUERY, ids.EX_QUERY + "-sync")

@@ -7,7 +7,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from dashboard import data, figures, ids, params, risk
 from dashboard.components import disclaimer, graph, guarded, md_table, notices, source_list, url_sync
@@ -371,16 +371,7 @@ clientside_callback(
 )
 
 clientside_callback(
-    """
-    function (region, sub, lk) {
-        // a region narrows the sub-region menu to its M49 sub-regions; a sub-region outside it is cleared
-        var nu = window.dash_clientside.no_update;
-        if (!lk) { return [nu, nu]; }
-        var subs = [];
-        lk.regions.forEach(function (r) { if (!region || r[0] === region) { subs = subs.concat(r[1]); } });
-        return [subs.map(function (s) { return {label: s, value: s}; }), subs.indexOf(sub) >= 0 ? sub : null];
-    }
-    """,
+    ClientsideFunction("r2p", "subregions"),  # assets/menus.js (shared with the explorer)
     Output(ids.OV_SUBREGION, "options"),
     Output(ids.OV_SUBREGION, "value"),
     Input(ids.OV_REGION, "value"),

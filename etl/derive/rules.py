@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from r2p_rules.numbers import fmt
+
 RULES_FILE = Path(__file__).resolve().parents[1] / "reference" / "risk_factor_rules.csv"
 COLUMNS = ("rule", "indicator", "comparison", "elevated", "watch", "stale_after_years", "trend", "min_percentile",
            "label", "note")
@@ -114,15 +116,6 @@ def _parse(path: Path, row: int, rec: dict[str, str | None]) -> Rule:
     return Rule(kind, indicator, comparison, elevated, watch, int(stale) if stale is not None else None,
                 trend_flag == "yes", number("min_percentile"), (rec.get("label") or "").strip(),
                 (rec.get("note") or "").strip(), row)
-
-
-def fmt(value: float | None) -> str:
-    """A figure as people write it: 2,334 and 0.104, never 2334.0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
 def ordinal(percentile: float) -> str:
