@@ -15,7 +15,7 @@ from tests.conftest import SHARED
 from tests.test_risk_factors import layout  # noqa: F401  (fixture: a --from/curated layout of fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
-CURATED = ROOT / "data" / "curated"
+CURATED = SHARED / "data" / "curated"  # the cited table, read in place
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -96,7 +96,7 @@ def test_explorer_filters_countries_by_factor_status(real):
 
 
 def test_level_changes_follow_the_cited_rows(real):
-    """The timeline's change points, recomputed from data/curated/r2p-monitor-risk-levels.csv by hand."""
+    """The timeline's change points, recomputed from ../shared/data/curated/r2p-monitor-risk-levels.csv by hand."""
     from dashboard import figures, risk
 
     listings: dict[str, list[tuple[str, str]]] = {}

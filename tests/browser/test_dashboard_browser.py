@@ -271,8 +271,8 @@ def test_sdn_page_matches_warehouse(visit, warehouse):
     visit.go("/country/SDN", "#co-cards")
     page = visit.page
     assert page.inner_text("#co-name") == "Sudan"
-    level = query(warehouse, "SELECT risk_level FROM r2p_risk_levels WHERE iso3 = 'SDN' AND coalesce(list_id, "
-                  "'gcr2p') = 'gcr2p' ORDER BY as_of DESC, row_number DESC LIMIT 1", [])
+    level = query(warehouse, "SELECT risk_level FROM r2p_risk_levels WHERE iso3 = 'SDN' AND list_id = 'gcr2p' "
+                  "ORDER BY as_of DESC, row_number DESC LIMIT 1", [])
     assert page.inner_text("#co-risk-badge") == level[0][0]
     checked = 0
     for ind in ("ucdp_state_based_deaths", "ucdp_nonstate_deaths", "ucdp_onesided_deaths", "pts_amnesty",
