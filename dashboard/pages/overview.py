@@ -10,10 +10,9 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import data, figures, ids, params, risk
+from dashboard import data, figures, ids, params, risk, watchlist
 from dashboard.components import disclaimer, graph, guarded, md_table, notices, source_list, url_sync
 from dashboard.queries import listings
-from dashboard import watchlist
 
 dash.register_page(__name__, path="/", title="R2P risk overview", name="Overview", order=0)
 
@@ -274,10 +273,18 @@ def _risk_map(list_id: str, year: int | None, region: str, subregion: str, only:
 
 
 def _zoomed(parts: tuple, zoom: bool) -> tuple:
-    """Choosing a region or sub-region zooms the map to the countries it shows (the figure is the first part)."""
+    """Choosing a region or sub-region zooms the map to the countries it shows (the figure is the first part).
+
+    Every overview map also gets narrow side margins and its colour bar under the map, so that on a phone (390 px)
+    the map takes the screen's width instead of a corner beside a vertical colour bar."""
     fig = parts[0]
-    if zoom and isinstance(fig, go.Figure) and any(getattr(t, "locations", None) is not None and len(t.locations)
-                                                   for t in fig.data):
+    if not isinstance(fig, go.Figure):
+        return parts
+    fig.update_layout(margin={"l": 8, "r": 8})
+    fig.update_traces(colorbar={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top",
+                                "thickness": 10, "len": 0.6, "title": {"side": "top"}},
+                      selector={"type": "choropleth", "showscale": None})
+    if zoom and any(getattr(t, "locations", None) is not None and len(t.locations) for t in fig.data):
         fig.update_geos(fitbounds="locations", lataxis_range=None)
     return parts
 
