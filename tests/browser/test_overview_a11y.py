@@ -7,6 +7,7 @@ axe-core comes from npm (tests/browser/axe.py; scripts/setup installs it); witho
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -158,8 +159,8 @@ def test_region_zooms_the_map(browser, base_url):  # noqa: F811
         # it on the whole-world map)
         share = page.evaluate("""() => {
             const bg = document.querySelector('#ov-map .geolayer .bg').getBoundingClientRect();
-            const rs = [...document.querySelectorAll('#ov-map .choroplethlayer path')].map(p => p.getBoundingClientRect())
-                .filter(r => r.height > 0);
+            const rs = [...document.querySelectorAll('#ov-map .choroplethlayer path')]
+                .map(p => p.getBoundingClientRect()).filter(r => r.height > 0);
             return (Math.max(...rs.map(r => r.bottom)) - Math.min(...rs.map(r => r.top))) / bg.height; }""")
         assert share > 0.7, share
     finally:
@@ -175,7 +176,7 @@ def test_slider_year_labels_do_not_run_together(browser, base_url):  # noqa: F81
             .map(m => { const r = m.getBoundingClientRect(); return [r.left, r.right]; })""")
         assert len(boxes) >= 2
         boxes.sort()
-        assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:])), boxes
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(boxes)), boxes
         assert page.get_by_label("Years: from").count() + page.locator("[aria-label$=': from']").count() >= 1
     finally:
         ctx.close()
