@@ -60,7 +60,7 @@ def indicator_years(indicator_id: str) -> list[int]:
 
 def risk_levels_asof(year: int | None = None) -> pl.DataFrame:
     r = _T["risk"]
-    r = r[r.list_id.fillna("gcr2p") == "gcr2p"]
+    r = r[r.list_id == "gcr2p"]
     if year is not None:
         r = r[r.as_of <= pd.Timestamp(int(year), 12, 31)]
     r = r.sort_values(["as_of", "row_number"], ascending=False).drop_duplicates("iso3")
@@ -123,7 +123,7 @@ def event_totals(iso3: str) -> pl.DataFrame:
 def risk_history(iso3: str) -> pl.DataFrame:
     r = _T["risk"]
     r = r[r.iso3 == iso3].sort_values(["as_of", "row_number"], ascending=False)
-    out = r[["as_of", "risk_level", "situation", "source_url"]].assign(list_id=r.list_id.fillna("gcr2p"))
+    out = r[["as_of", "risk_level", "situation", "source_url"]].assign(list_id=r.list_id)
     out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
     return _pl(out).with_columns(pl.col("as_of").cast(pl.Date))
 

@@ -473,7 +473,7 @@ def map_values(indicator_id: str, year: int) -> pl.DataFrame:
 def risk_levels_asof(year: int | None = None) -> pl.DataFrame:
     """Each country's latest R2P Monitor listing (up to the end of ``year``): iso3, risk_level, as_of, source_url.
 
-    Only the Global Centre's own list (list_id 'gcr2p' or NULL) is used. Rows are in no particular order (the
+    Only the Global Centre's own list (list_id 'gcr2p') is used. Rows are in no particular order (the
     latest listings first); callers join or filter on iso3.
     """
     if not has("r2p_risk_levels"):
@@ -494,7 +494,7 @@ def _gcr2p_listings() -> pl.DataFrame:
     filter (~0.2 ms) instead of a window query per year (~4 ms on the overview's year change)."""
     return warehouse().frame(
         "SELECT iso3, risk_level, as_of, source_url, situation FROM r2p_risk_levels "
-        "WHERE coalesce(list_id, 'gcr2p') = 'gcr2p' "
+        "WHERE list_id = 'gcr2p' "
         "ORDER BY as_of DESC, row_number DESC, file_name, risk_level, situation, source_url")
 
 
@@ -638,7 +638,7 @@ def risk_history(iso3: str) -> pl.DataFrame:
         return pl.DataFrame(schema={"as_of": pl.Date, "risk_level": pl.String, "situation": pl.String,
                                     "source_url": pl.String, "list_id": pl.String})
     return warehouse().frame(
-        "SELECT as_of, risk_level, situation, source_url, coalesce(list_id, 'gcr2p') AS list_id "
+        "SELECT as_of, risk_level, situation, source_url, list_id "
         "FROM r2p_risk_levels WHERE iso3 = ? ORDER BY as_of DESC, row_number DESC",
         [iso3],
     )

@@ -196,7 +196,7 @@ def lists() -> list[str]:
     if not has("r2p_risk_levels"):
         return []
     ids = [r[0] for r in warehouse().rows(
-        "SELECT DISTINCT coalesce(list_id, 'gcr2p') FROM r2p_risk_levels ORDER BY 1")]
+        "SELECT DISTINCT list_id FROM r2p_risk_levels ORDER BY 1")]
     return sorted(ids, key=lambda x: (x != GCR2P, x))
 
 
@@ -208,7 +208,7 @@ def list_label(list_id: str) -> str:
 def list_years(list_id: str) -> list[int]:
     if not has("r2p_risk_levels"):
         return []
-    rows = warehouse().rows("SELECT DISTINCT year(as_of) FROM r2p_risk_levels WHERE coalesce(list_id, 'gcr2p') = ? "
+    rows = warehouse().rows("SELECT DISTINCT year(as_of) FROM r2p_risk_levels WHERE list_id = ? "
                             "AND as_of IS NOT NULL ORDER BY 1", [list_id])
     return [int(r[0]) for r in rows]
 
@@ -222,7 +222,7 @@ def levels_in_year(list_id: str, year: int) -> pl.DataFrame:
     df = warehouse().frame(
         """
         SELECT iso3, risk_level, as_of, source_url, situation FROM r2p_risk_levels
-        WHERE coalesce(list_id, 'gcr2p') = ? AND year(as_of) = ?
+        WHERE list_id = ? AND year(as_of) = ?
         QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY as_of DESC, row_number DESC) = 1
         """, [list_id, int(year)])
     return df.join(data.countries(), on="iso3", how="inner")

@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from dashboard import dash_internals, data, plotly_bundle, security
+from dashboard import dash_internals, data, plotly_bundle, search, security
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("overview", "country", "explore", "sources", "not_found_404")
@@ -41,6 +41,7 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
         module = importlib.import_module(f"dashboard.pages.{name}")
         entry = dash.page_registry[module.__name__]
         entry["layout"] = module.layout  # pages_folder="" skips Dash's own import, which would attach it
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # screen readers: English
     app.layout = shell
     security.install(app)  # CSP, no framing, nosniff, referrer policy on every response
     dash_internals.install(app)  # response cache, orjson encoder, native builtins first (the Dash patches)
@@ -59,6 +60,7 @@ def shell() -> html.Div:
         dbc.NavbarBrand("R2P atrocity-risk dashboard", href="/"),
         dbc.Nav([dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
                  for p in dash.page_registry.values() if p["name"] not in ("Country", "Not found")], navbar=True),
+        search.box(),
     ], fluid=True), color="dark", dark=True, className="mb-3", id="nav")
     return html.Div([
         html.A("Skip to content", href="#main", className="visually-hidden-focusable"),

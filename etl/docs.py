@@ -106,7 +106,15 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
     "r2p_risk_levels": {
         "risk_level": "`Current Crisis` \\| `Imminent Risk` \\| `Serious Concern` (the last used until March 2023)",
         "as_of": "date of the R2P Monitor / Populations at Risk update stating the level",
-        "list_id": "`gcr2p` for the Global Centre's levels; an organisation's own watchlist uses its own id",
+        "list_id": "`gcr2p` for the Global Centre's levels; an organisation's own watchlist uses its own id "
+                   "(never NULL)",
+    },
+    "r2p_monitor_editions": {
+        "edition": "the R2P Monitor issue or Populations at Risk update round, as its source names it",
+        "as_of": "the edition's date",
+        "complete": "true only where the edition's WHOLE list of situations was read (absence from it then means "
+                    "not listed); a partial edition proves nothing by absence",
+        "n_situations": "situations the edition covers (0 where only its cover was readable)",
     },
     "risk_factors": {
         "factor": "1–14, numbered as in the UN Framework of Analysis for Atrocity Crimes (2014)",

@@ -130,7 +130,7 @@ def test_listing_and_reject_catalogs_answer_as_their_sql(app, bench_db):
     assert years
     for year in [None, years[0] - 1, *years]:
         want = query(bench_db, "SELECT iso3, risk_level, as_of, source_url, situation FROM r2p_risk_levels "
-                     "WHERE coalesce(list_id, 'gcr2p') = 'gcr2p' AND (? IS NULL OR as_of <= make_date(?, 12, 31)) "
+                     "WHERE list_id = 'gcr2p' AND (? IS NULL OR as_of <= make_date(?, 12, 31)) "
                      "QUALIFY row_number() OVER (PARTITION BY iso3 ORDER BY as_of DESC, row_number DESC) = 1 "
                      "ORDER BY iso3", [year, year])
         assert data.risk_levels_asof(year).sort("iso3").rows() == want, year

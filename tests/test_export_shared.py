@@ -55,7 +55,7 @@ def test_pack_figures_equal_the_warehouse(pack):
                                       "= ? AND value IS NOT NULL ORDER BY year DESC LIMIT 1", [ind]).fetchone()
             assert f"{value:,.0f}" in text, (ind, year, value)
         level, as_of = con.execute("SELECT risk_level, as_of FROM r2p_risk_levels WHERE iso3 = 'SDN' AND "
-                                   "coalesce(list_id, 'gcr2p') = 'gcr2p' ORDER BY as_of DESC, row_number DESC "
+                                   "list_id = 'gcr2p' ORDER BY as_of DESC, row_number DESC "
                                    "LIMIT 1").fetchone()
         assert f"{level} R2P Monitor risk level, as of {as_of}" in text
         for title, version, licence in con.execute(

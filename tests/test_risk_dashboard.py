@@ -15,7 +15,7 @@ from tests.conftest import SHARED
 from tests.test_risk_factors import layout  # noqa: F401  (fixture: a --from/curated layout of fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
-CURATED = ROOT / "data" / "curated"
+CURATED = SHARED / "data" / "curated"  # the cited table, read in place
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -96,14 +96,14 @@ def test_explorer_filters_countries_by_factor_status(real):
 
 
 def test_level_changes_follow_the_cited_rows(real):
-    """The timeline's change points, recomputed from data/curated/r2p-monitor-risk-levels.csv by hand."""
+    """The timeline's change points, recomputed from ../shared/data/curated/r2p-monitor-risk-levels.csv by hand."""
     from dashboard import figures, risk
 
     listings: dict[str, list[tuple[str, str]]] = {}
     with open(CURATED / "r2p-monitor-risk-levels.csv", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            for iso3 in r["iso3_list"].split(";"):
-                listings.setdefault(iso3.strip(), []).append((r["as_of"], r["risk_level"]))
+            for iso3 in filter(None, (c.strip() for c in r["iso3_list"].split(";"))):  # a row naming no country
+                listings.setdefault(iso3, []).append((r["as_of"], r["risk_level"]))  # is rejected by the ETL
     checked = 0
     for iso3, items in listings.items():
         items.sort()
@@ -140,10 +140,13 @@ def test_watchlist_evidence_and_narrative_staleness(layout, tmp_path, monkeypatc
     monkeypatch.setenv("R2P_NARRATIVES", str(narratives))
     create_app(db)
     assert risk.lists() == ["gcr2p", "acme-watch"]
-    # the map coloured by the watchlist: its last 2024 listing for MMR
+    # the map coloured by the watchlist: each country's latest listing up to 2024 (MMR's of 2024-07-01; SDN's of
+    # 2023 still the latest one), and only MMR's as of 2023
     fig, *_ = overview.build(overview.data.RISK_LEVEL_MODE, 2024, "", "", None, [], "acme-watch")
     levels = {t.name: list(t.locations) for t in fig.data}
-    assert levels == {"Current Crisis": ["MMR"]}
+    assert levels == {"Current Crisis": ["MMR"], "Serious Concern": ["SDN"]}
+    fig, *_ = overview.build(overview.data.RISK_LEVEL_MODE, 2023, "", "", None, [], "acme-watch")
+    assert {t.name: list(t.locations) for t in fig.data} == {"Serious Concern": ["SDN"]}
     text = str(country.layout(iso3="MMR"))
     n_items, n_stale = rows(db, "SELECT count(*), count(*) FILTER (WHERE stale) FROM evidence WHERE iso3 = 'MMR'")[0]
     assert text.count("evidence-item") == n_items and n_items >= 1

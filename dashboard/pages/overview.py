@@ -6,11 +6,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
 import polars as pl
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import data, figures, ids, params, risk
+from dashboard import data, figures, ids, params, risk, watchlist
 from dashboard.components import disclaimer, graph, guarded, md_table, notices, source_list, url_sync
+from dashboard.queries import listings
 
 dash.register_page(__name__, path="/", title="R2P risk overview", name="Overview", order=0)
 
@@ -20,24 +22,41 @@ ALL = ""
 FACTOR_MODE = "risk_factor_status"  # pseudo-indicator: colour the map by the chosen factor's status
 
 
-def indicator_options(factor: int | None) -> list[dict[str, str]]:
-    cat = data.indicators()
+def indicator_options(factor: int | None) -> list[dict[str, Any]]:
+    """Map-colour choices: risk level and factor status first, then the indicators grouped by source and sorted by
+    label, each group under a disabled heading option (a dropdown has no option groups)."""
     allowed = set(data.indicators_for_factor(factor))
-    opts = [{"label": "Risk level (R2P Monitor or a watchlist)", "value": data.RISK_LEVEL_MODE}] \
+    opts: list[dict[str, Any]] = [{"label": "Risk level (R2P Monitor or a watchlist)", "value": data.RISK_LEVEL_MODE}] \
         if risk.lists() else []
     if factor is not None and risk.statuses(factor).height:
         opts.insert(0, {"label": f"Status of risk factor {factor}", "value": FACTOR_MODE})
-    for r in cat.iter_rows(named=True):
-        if r["indicator_id"] in allowed:
-            opts.append({"label": f"{r['label']} ({r['unit']})", "value": r["indicator_id"]})
+    group = None
+    for ind_id, label, _factors, source in _sorted_indicators():
+        if ind_id not in allowed:
+            continue
+        if source != group:
+            group = source
+            opts.append({"label": f"— {source} —", "value": f"{GROUP_PREFIX}{source}", "disabled": True})
+        opts.append({"label": label, "value": ind_id})
     return opts
+
+
+GROUP_PREFIX = "__group__:"
+
+
+@data.cached
+def _sorted_indicators() -> list[list[Any]]:
+    """[indicator_id, "label (unit)", risk factors, source title] sorted by source title, then label."""
+    rows = [[r["indicator_id"], f"{r['label']} ({r['unit']})", list(r["risk_factors"] or []),
+             r["source_title"] or r["source_id"] or "Other"] for r in data.indicators().iter_rows(named=True)]
+    return sorted(rows, key=lambda r: (r[3].casefold(), r[1].casefold()))
 
 
 def years_for(indicator: str, list_id: str = risk.GCR2P) -> list[int]:
     """Years offered for a map mode (factor statuses are current, so they have none)."""
     if indicator == FACTOR_MODE:
         return []
-    return risk.list_years(list_id) if indicator == data.RISK_LEVEL_MODE else data.indicator_years(indicator)
+    return listings.list_year_range(list_id) if indicator == data.RISK_LEVEL_MODE else data.indicator_years(indicator)
 
 
 def _year_runs(years: list[int]) -> list[list[int]]:
@@ -73,11 +92,11 @@ def browser_lookup() -> dict[str, Any]:
         "status_factors": [f for f in factors if f in status],
         "risk_option": {"label": "Risk level (R2P Monitor or a watchlist)", "value": data.RISK_LEVEL_MODE}
         if lists else None,
-        "indicators": [[r["indicator_id"], f"{r['label']} ({r['unit']})", list(r["risk_factors"] or [])]
-                       for r in data.indicators().iter_rows(named=True)],
+        "indicators": _sorted_indicators(),
+        "group_prefix": GROUP_PREFIX,
         "years": {i: _year_runs(y) for i, y in data.indicator_year_map().items()},
         "lists": lists,
-        "list_years": {x: risk.list_years(x) for x in dict.fromkeys([*lists, risk.GCR2P])},
+        "list_years": {x: listings.list_year_range(x) for x in dict.fromkeys([*lists, risk.GCR2P])},
         "default_list": risk.GCR2P,
         "risk_mode": data.RISK_LEVEL_MODE,
         "factor_mode": FACTOR_MODE,
@@ -177,6 +196,7 @@ def layout(**kwargs: Any) -> html.Div:
                      html.Div(legend, id=ids.OV_LEGEND)], lg=8),
             dbc.Col(html.Div(tbl, id=ids.OV_TABLE, className="ranked"), lg=4),
         ]),
+        watchlist.section(v["list"]),
         dcc.Store(id=ids.OV_QUERY),
         dcc.Store(id=ids.OV_LOOKUP, data=browser_lookup()),
         html.Div(id=ids.OV_QUERY + "-sync", hidden=True),
@@ -194,22 +214,9 @@ def build(indicator: str, year: int | None, region: str, subregion: str, factor:
     if only is not None:
         scope += f" · factor {factor} {' / '.join(status)}"
     if indicator == FACTOR_MODE and factor is not None:
-        return (*_factor_map(factor, region, subregion, only, scope), qs)
+        return (*_zoomed(_factor_map(factor, region, subregion, only, scope), region or subregion), qs)
     if indicator == data.RISK_LEVEL_MODE:
-        df = risk.levels_in_year(list_id, year) if year else pl.DataFrame()
-        df = _filter(df, region, subregion, only)
-        label = risk.list_label(list_id)
-        src = data.source_lines(["r2p_monitor"])
-        title = f"{label}: risk level, {year}"
-        fig = figures.risk_choropleth(df, title, f"{scope} · countries listed in {year}", label,
-                                      f"latest listing in {year}")
-        ranked = df.with_columns(pl.col("as_of").cast(pl.String)).sort(["risk_level", "name"]) if df.height else df
-        tbl = md_table(ranked, {"name": "Country", "risk_level": "Risk level", "as_of": "As of"},
-                       caption=f"Countries listed in {year}: {ranked.height}", links={"name": _href}, max_rows=250) \
-            if df.height else html.P("No listings for this selection.")
-        legend = html.Div([html.Strong("Legend: "), f"colour = risk level on {label} (Current Crisis, Imminent Risk, "
-                           f"Serious Concern); last listing in {year}.", source_list(src)], className="small")
-        return fig, legend, tbl, qs
+        return (*_zoomed(_risk_map(list_id, year, region, subregion, only, scope), region or subregion), qs)
     info = data.indicator_info(indicator) or {"label": indicator, "unit": "", "source_title": "", "higher_is_worse":
                                               True, "source_id": "", "description": ""}
     df = _filter(data.map_values(indicator, year) if year else pl.DataFrame(), region, subregion, only)
@@ -220,6 +227,7 @@ def build(indicator: str, year: int | None, region: str, subregion: str, factor:
     title = f"{info['label']}, {year}"
     fig = figures.choropleth(df, title, f"{scope} · {info['unit']}", src, str(year), info["unit"],
                              bool(info.get("higher_is_worse", True) is not False))
+    fig = _zoomed((fig,), region or subregion)[0]
     ranked = df.sort("value", descending=info.get("higher_is_worse") is not False, nulls_last=True) \
         .with_row_index("rank", offset=1) if df.height else df
     if df.height:  # plain Python over ~200 values: map_elements costs ~0.5 ms more
@@ -236,6 +244,49 @@ def build(indicator: str, year: int | None, region: str, subregion: str, factor:
         source_list(data.source_lines([info["source_id"], "r2p_monitor"])),
     ], className="small")
     return fig, legend, tbl, qs
+
+
+def _risk_map(list_id: str, year: int | None, region: str, subregion: str, only: set[str] | None,
+              scope: str) -> tuple[Any, Any, Any]:
+    """Each country's LATEST listing up to the chosen year (today for this year), with its date and age; a country
+    a complete edition shows was dropped is left off the map and named in the table."""
+    ref = listings.reference_date(year) if year else None
+    df = _filter(listings.latest(list_id, ref), region, subregion, only) if ref else pl.DataFrame()
+    label = risk.list_label(list_id)
+    src = data.source_lines(["r2p_monitor"])
+    shown = df.filter(pl.col("later") != listings.DROPPED) if df.height else df
+    detail = pl.format("listed {}, {} before {}", pl.col("as_of").cast(pl.String), pl.col("age"), pl.lit(str(ref)))
+    fig = figures.categorical_choropleth(shown, "risk_level", figures.RISK_COLOURS, detail,
+                                         "{category}<br>%{customdata}", f"{label}: latest risk level up to {ref}",
+                                         f"{scope} · each country's latest recorded listing, with its age",
+                                         label, f"as of {ref}")
+    ranked = df.with_columns(pl.col("as_of").cast(pl.String)).sort(["risk_level", "name"]) if df.height else df
+    tbl = md_table(ranked, {"name": "Country", "risk_level": "Risk level", "as_of": "Listed", "age": "Age"},
+                   caption=f"Latest listing up to {ref}: {ranked.height} countries", links={"name": _href},
+                   max_rows=250) if df.height else html.P("No listings for this selection.")
+    legend = html.Div([html.Strong("Legend: "), f"colour = each country's latest risk level on {label} up to {ref} "
+                       "(Current Crisis, Imminent Risk, Serious Concern), whatever its age: hover for the listing's "
+                       "date. The table lists when and how old. A listing stays the latest recorded one until a later "
+                       "one is recorded; 'dropped' is said only where an edition read in full shows it.",
+                       source_list(src)], className="small")
+    return fig, legend, tbl
+
+
+def _zoomed(parts: tuple, zoom: bool) -> tuple:
+    """Choosing a region or sub-region zooms the map to the countries it shows (the figure is the first part).
+
+    Every overview map also gets narrow side margins and its colour bar under the map, so that on a phone (390 px)
+    the map takes the screen's width instead of a corner beside a vertical colour bar."""
+    fig = parts[0]
+    if not isinstance(fig, go.Figure):
+        return parts
+    fig.update_layout(margin={"l": 8, "r": 8})
+    fig.update_traces(colorbar={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top",
+                                "thickness": 10, "len": 0.6, "title": {"side": "top"}},
+                      selector={"type": "choropleth", "showscale": None})
+    if zoom and any(getattr(t, "locations", None) is not None and len(t.locations) for t in fig.data):
+        fig.update_geos(fitbounds="locations", lataxis_range=None)
+    return parts
 
 
 def _signed(v: float | None) -> str:
@@ -321,10 +372,16 @@ clientside_callback(
         if (factor !== null && lk.status_factors.indexOf(factor) >= 0) {
             opts.unshift({label: 'Status of risk factor ' + factor, value: lk.factor_mode});
         }
+        var group = null;  // sorted by source, then label, each source under a disabled heading (as the server does)
         lk.indicators.forEach(function (r) {
-            if (factor === null || r[2].indexOf(factor) >= 0) { opts.push({label: r[1], value: r[0]}); }
+            if (factor !== null && r[2].indexOf(factor) < 0) { return; }
+            if (r[3] !== group) {
+                group = r[3];
+                opts.push({label: '\u2014 ' + group + ' \u2014', value: lk.group_prefix + group, disabled: true});
+            }
+            opts.push({label: r[1], value: r[0]});
         });
-        var values = opts.map(function (o) { return o.value; });
+        var values = opts.filter(function (o) { return !o.disabled; }).map(function (o) { return o.value; });
         if (values.indexOf(indicator) >= 0 && !(indicator === lk.factor_mode && factor === null)) {
             return [opts, indicator];
         }

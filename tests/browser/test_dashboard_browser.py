@@ -271,8 +271,8 @@ def test_sdn_page_matches_warehouse(visit, warehouse):
     visit.go("/country/SDN", "#co-cards")
     page = visit.page
     assert page.inner_text("#co-name") == "Sudan"
-    level = query(warehouse, "SELECT risk_level FROM r2p_risk_levels WHERE iso3 = 'SDN' AND coalesce(list_id, "
-                  "'gcr2p') = 'gcr2p' ORDER BY as_of DESC, row_number DESC LIMIT 1", [])
+    level = query(warehouse, "SELECT risk_level FROM r2p_risk_levels WHERE iso3 = 'SDN' AND list_id = 'gcr2p' "
+                  "ORDER BY as_of DESC, row_number DESC LIMIT 1", [])
     assert page.inner_text("#co-risk-badge") == level[0][0]
     checked = 0
     for ind in ("ucdp_state_based_deaths", "ucdp_nonstate_deaths", "ucdp_onesided_deaths", "pts_amnesty",
@@ -562,6 +562,22 @@ def indicator_labels(db: Path, factor: int | None, without: tuple[str, ...] = ()
             if not any(i == w or i.startswith(w + "_") for w in without)]
 
 
+def grouped_indicator_labels(db: Path, factor: int) -> list[str]:
+    """The overview's map-colour entries for a factor: by source title, then label, each source under a heading."""
+    rows = query(db, "SELECT i.label, i.unit, coalesce(s.title, i.source_id) FROM indicators i LEFT JOIN (SELECT "
+                 "source_id, any_value(title) AS title FROM sources GROUP BY source_id) s USING (source_id) "
+                 "WHERE indicator_id IN (SELECT indicator_id FROM indicator_values) AND list_contains(risk_factors, "
+                 "?::BIGINT)", [factor])
+    out: list[str] = []
+    group = None
+    for label, unit, title in sorted(rows, key=lambda r: (r[2].casefold(), f"{r[0]} ({r[1]})".casefold())):
+        if title != group:
+            group = title
+            out.append(f"— {title} —")
+        out.append(f"{label} ({unit})")
+    return out
+
+
 def test_indicator_and_year_options_follow_factor_and_indicator(visit, warehouse):
     """Risk factor → map-colour and explorer indicator menus, indicator → year menu: filled by the browser."""
     page = visit.page
@@ -572,7 +588,7 @@ def test_indicator_and_year_options_follow_factor_and_indicator(visit, warehouse
     visit.settle()
     has_status = query(warehouse, "SELECT count(*) FROM risk_factor_status WHERE factor = 11", [])[0][0] > 0
     want = (["Status of risk factor 11"] if has_status else []) + ["Risk level (R2P Monitor or a watchlist)"] + \
-        indicator_labels(warehouse, 11)
+        grouped_indicator_labels(warehouse, 11)
     assert options_of(page, "ov-indicator") == want
     assert "indicator=ucdp_onesided_deaths" in page.url  # the default is mapped to factor 11: kept
     # a new indicator offers exactly its years, newest first, and keeps the map's year when it has it

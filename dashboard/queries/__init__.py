@@ -1,0 +1,1 @@
+"""Read-only query modules of dashboard features (parameterised SQL through dashboard.data's warehouse)."""
