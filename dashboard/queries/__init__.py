@@ -1,0 +1,1 @@
+"""Read-only, parameterised warehouse queries for dashboard features (through dashboard.data)."""
