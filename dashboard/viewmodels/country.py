@@ -184,8 +184,7 @@ def _ged_civilians(code: str, spec: KeyFigureSpec) -> KeyFigure | None:
         return None
     sums: dict[int, float] = {}
     versions: set[str] = set()
-    for y, v, vs in zip(tot["year"].to_list(), tot["deaths_civilians"].to_list(), tot["versions"].to_list(),
-                        strict=True):
+    for y, v in zip(tot["year"].to_list(), tot["deaths_civilians"].to_list(), strict=True):
         sums[int(y)] = sums.get(int(y), 0) + (v or 0)
     year = max(sums)
     for y, vs in zip(tot["year"].to_list(), tot["versions"].to_list(), strict=True):
@@ -268,7 +267,7 @@ def _proxy_sentence(p: dict[str, Any]) -> str:
 def _unit_rank(unit: str | None) -> int:
     """Deaths, then people, then other measures; flags and log transforms last (readers get counts or rates)."""
     u = str(unit or "")
-    return 0 if "deaths" in u else 1 if u == "persons" else 3 if u.startswith(("log", "flag")) else 2
+    return 3 if u.startswith(("log", "flag")) else 0 if "deaths" in u else 1 if u == "persons" else 2
 
 
 def elevated_factors(code: str) -> tuple[ElevatedFactor, ...]:
