@@ -118,9 +118,12 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
         pdf.set_text_color(0)
         pdf.set_fill_color(255)
         pdf.font(9)
-        age = f"; {b.brief.level.age_text}" if b.brief and b.brief.level else ""
-        pdf.cell(0, 7, pdf.t(f"  R2P Monitor risk level, as of {b.risk_as_of}{age} (Global Centre for R2P)"),
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        lvl = b.brief.level if b.brief else None
+        text = (f"R2P Monitor (Global Centre for R2P): {lvl.age_text}; {lvl.later_text}." if lvl
+                else f"R2P Monitor risk level, as of {b.risk_as_of} (Global Centre for R2P)")
+        pdf.set_x(pdf.get_x() + 2)
+        pdf.multi_cell(0, 3.6, pdf.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # wraps inside the margin
+        pdf.ln(0.8)
     else:
         pdf.para("Not listed by R2P Monitor in the warehouse.")
     if b.ewp_text:
