@@ -208,7 +208,8 @@ def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: 
         "hovermode": "x unified",
     }
     _default_view(layout, df, yrange, fit_to_value, recent_years)
-    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=360)
+    height = 400 if "updatemenus" in layout else 350  # the view buttons take a row above the plot
+    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=height)
 
 
 def _default_view(layout: dict, df: pl.DataFrame, yrange: Sequence[float] | None, fit_to_value: bool,
@@ -228,8 +229,10 @@ def _default_view(layout: dict, df: pl.DataFrame, yrange: Sequence[float] | None
     layout["xaxis"].update({"range": view["xaxis.range"]} if "xaxis.range" in view else {})
     layout["yaxis"].update({"range": view["yaxis.range"]} if "yaxis.range" in view else {})
     full = {"xaxis.autorange": True, "yaxis.autorange": not yrange}
-    layout["updatemenus"] = [{"type": "buttons", "direction": "left", "showactive": True, "x": 1, "xanchor": "right",
-                              "y": 1.02, "yanchor": "bottom", "pad": {"r": 0, "t": 0}, "font": {"size": 11},
+    # under the subtitle, above the plot (left): never over the title, the subtitle or the data at any width
+    layout["margin"] = {"t": 122}
+    layout["updatemenus"] = [{"type": "buttons", "direction": "left", "showactive": True, "x": 0, "xanchor": "left",
+                              "y": 1.01, "yanchor": "bottom", "pad": {"r": 0, "t": 0}, "font": {"size": 11},
                               "buttons": [{"label": "Default view", "method": "relayout", "args": [view]},
                                           {"label": "Full range", "method": "relayout", "args": [full]}]}]
 
@@ -427,7 +430,7 @@ def risk_timeline(df: pl.DataFrame, title: str, subtitle: str, source: str, date
         "xaxis": {"type": "date", "showgrid": False, "linecolor": "#ccc", "tickformat": "%Y",
                   "hoverformat": "%Y-%m-%d", "zeroline": False},
         "yaxis": {"tickvals": list(range(len(LEVEL_ORDER))), "ticktext": list(LEVEL_ORDER),
-                  "range": [-0.5, len(LEVEL_ORDER) - 0.5], "gridcolor": "#e5e5e5"},
+                  "range": [-0.5, len(LEVEL_ORDER) - 0.5], "gridcolor": "#e5e5e5", "zeroline": False},
         "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0, "xanchor": "left"},
         "margin": {"l": 120},
     }
