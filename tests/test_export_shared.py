@@ -57,7 +57,7 @@ def test_pack_figures_equal_the_warehouse(pack):
         level, as_of = con.execute("SELECT risk_level, as_of FROM r2p_risk_levels WHERE iso3 = 'SDN' AND "
                                    "coalesce(list_id, 'gcr2p') = 'gcr2p' ORDER BY as_of DESC, row_number DESC "
                                    "LIMIT 1").fetchone()
-        assert f"{level} R2P Monitor risk level, as of {as_of}" in text
+        assert f"{level} R2P Monitor (Global Centre for R2P): listed {as_of}, " in text  # with its age
         for title, version, licence in con.execute(
                 "SELECT title, max(version), any_value(licence) FROM sources WHERE source_id IN "
                 "('ucdp_organized_violence', 'unhcr_population', 'pts') GROUP BY title").fetchall():
