@@ -41,7 +41,8 @@ def test_ewp_rank_of_n(sdn):
     b, db = sdn
     edition, rank = query(db, "SELECT edition, rank FROM ewp_forecasts WHERE iso3 = 'SDN' AND onset_risk_2yr IS NOT "
                               "NULL ORDER BY edition DESC LIMIT 1")[0]
-    n = query(db, "SELECT count(*) FROM ewp_forecasts WHERE edition = ? AND onset_risk_2yr IS NOT NULL", [edition])[0][0]
+    n = query(db, "SELECT count(*) FROM ewp_forecasts WHERE edition = ? AND onset_risk_2yr IS NOT NULL",
+              [edition])[0][0]
     assert (b.forecast.rank, b.forecast.of_n) == (rank, n)
     assert f"rank {rank} of {n}" in b.forecast.sentence
 
@@ -54,7 +55,7 @@ def test_key_figures_change_against_the_previous_year(sdn):
     year = max(rows)
     assert (fig.year, fig.value, fig.previous) == (year, float(rows[year]), float(rows[year - 1]))
     pct = (rows[year] - rows[year - 1]) / rows[year - 1] * 100
-    assert fig.change_text.startswith(("+" if pct > 0 else "−"))
+    assert fig.change_text.startswith("+" if pct > 0 else "−")
     assert fig.direction == ("worse" if rows[year] > rows[year - 1] else "better")
 
 
@@ -142,8 +143,8 @@ def test_analyst_text_only_with_the_flag(sdn, monkeypatch):
 def test_pptx_summary_slide_and_pdf_render_inside_margins(sdn, tmp_path):
     """The PPTX summary slide says what the brief says; every PDF page, rendered with pdftoppm, keeps a blank
     margin (nothing clipped at an edge) and the chart PDF keeps its 'Generated' line."""
-    from pptx import Presentation
     from PIL import Image
+    from pptx import Presentation
 
     from dashboard.server import create_app
 
