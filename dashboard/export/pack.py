@@ -152,8 +152,9 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
         with pdf.table(col_widths=(62, 20, 98), text_align=("LEFT", "CENTER", "LEFT"), line_height=3.5, padding=0.6,
                        headings_style=HEAD) as table:
             table.row([pdf.t(x) for x in ("Risk factor", "Status", "Why")])
+            plain = {f.factor: f.sentence for f in (b.brief.elevated if b.brief else ())}  # as on the page
             for r in b.board.iter_rows(named=True):
-                reason = "" if common else str(r.get("reason") or "")
+                reason = "" if common else plain.get(r["factor"]) or str(r.get("reason") or "")
                 reason = reason if len(reason) <= 150 else reason[:147].rstrip() + "…"
                 n_ev = r.get("n_evidence") or 0
                 if n_ev:
