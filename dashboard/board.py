@@ -13,6 +13,7 @@ from dash import html
 from dashboard import figures, risk
 from dashboard.components import graph, lazy_details, md_table
 from dashboard.panels import Section, analyst_mode
+from dashboard.viewmodels import country as vm
 
 BOARD_ID = "co-board"
 PILLAR_ID = "co-pillar1"
@@ -86,13 +87,18 @@ def risk_factor_board(code: str) -> Section:
     px_by = figures.split_by(_proxy_rows(px), "factor") if px.height else {}
     ev_by = figures.split_by(ev, "factor") if ev.height else {}
     board_rows = b.rows(named=True)
+    plain = vm.plain_factors(code)  # the same sentences as the page's summary
     for heading, numbers in risk.CRIME_GROUPS:
         rows = []
         for r in (r for r in board_rows if r["factor"] in numbers):
             f = r["factor"]
             fpx = px_by.get(f)
             fev = ev_by.get(f)
-            body: list[Any] = [html.Div(r["reason"] or "", className="small")]
+            said = plain.get(f)
+            body: list[Any] = ([html.Div([said.sentence, " ", html.Details(
+                [html.Summary("rule", className="small text-muted d-inline"),
+                 html.Span(said.rule, className="small text-muted")], className="d-inline factor-rule")],
+                className="small")] if said else [html.Div(r["reason"] or "", className="small")])
             if fpx is not None and fpx.height:
                 body.append(lazy_details(f"proxies-{f}", f"Proxies ({fpx.height})", _proxy_table(fpx)))
             if f == 6 and pillar.height:

@@ -140,9 +140,10 @@ ARROWS = {"worse": ("▲", "worse", "trend-worse"), "better": ("▼", "better", 
 
 def level_badge(level: str | None, **kw: Any) -> html.Span:
     """The risk level in the one palette (figures.RISK_COLOURS, dark text: WCAG AA on every level colour)."""
+    extra = kw.pop("className", "fs-6")
     if not level:
-        return html.Span("Not listed", className="badge text-bg-light border", **kw)
-    return html.Span(level, className="badge fs-6 risk-badge", style={
+        return html.Span("Not listed", className=f"badge text-bg-light border {extra}", **kw)
+    return html.Span(level, className=f"badge risk-badge {extra}", style={
         "backgroundColor": figures.RISK_COLOURS.get(level, "#6c757d"), "color": figures.RISK_TEXT}, **kw)
 
 

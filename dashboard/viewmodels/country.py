@@ -270,29 +270,35 @@ def _unit_rank(unit: str | None) -> int:
     return 3 if u.startswith(("log", "flag")) else 0 if "deaths" in u else 1 if u == "persons" else 2
 
 
-def elevated_factors(code: str) -> tuple[ElevatedFactor, ...]:
-    """Each elevated factor in a plain sentence built from its strongest readable proxy; the rule stays beside it."""
+def plain_factors(code: str) -> dict[int, ElevatedFactor]:
+    """Every factor with a status from proxies (elevated, watch, low) in a plain sentence built from its strongest
+    readable proxy of that signal; the rule stays beside it. Keyed by factor number."""
     b = risk.board(code)
     px = risk.proxies(code)
-    by_factor: dict[int, list[dict[str, Any]]] = {}
+    by_key: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for p in px.iter_rows(named=True):
-        if p["signal"] == "elevated":
-            by_factor.setdefault(p["factor"], []).append(p)
-    out = []
+        by_key.setdefault((p["factor"], p["signal"]), []).append(p)
+    out = {}
     for r in b.iter_rows(named=True):
-        if r["status"] != "elevated":
+        ps = by_key.get((r["factor"], r["status"]), [])
+        if not ps:
+            if r["status"] == "elevated":
+                out[r["factor"]] = ElevatedFactor(r["factor"], r["name"], "Elevated on analyst evidence.",
+                                                  str(r["reason"] or ""))
             continue
-        ps = by_factor.get(r["factor"], [])
-        # readers get a count or a rate, not a log transform: prefer proxies whose unit is not log-scaled
+        # readers get a count or a rate, not a log transform: prefer deaths, then people
         readable = sorted(ps, key=lambda p: (_unit_rank(p["unit"]), -(p["world_percentile"] or 0)))
-        if readable:
-            others = len(ps) - 1
-            sentence = _proxy_sentence(readable[0]) + (f" (and {others} other signal{'s' if others > 1 else ''})"
-                                                       if others else "") + "."
-        else:
-            sentence = "Elevated on analyst evidence."
-        out.append(ElevatedFactor(r["factor"], r["name"], sentence, str(r["reason"] or "")))
-    return tuple(out)
+        others = len(ps) - 1
+        sentence = _proxy_sentence(readable[0]) + (f" (and {others} other signal{'s' if others > 1 else ''})"
+                                                   if others else "") + "."
+        out[r["factor"]] = ElevatedFactor(r["factor"], r["name"], sentence, str(r["reason"] or ""))
+    return out
+
+
+def elevated_factors(code: str) -> tuple[ElevatedFactor, ...]:
+    """The elevated factors in plain sentences, in factor order."""
+    statuses = dict(zip(risk.board(code)["factor"].to_list(), risk.board(code)["status"].to_list(), strict=True))
+    return tuple(f for n, f in sorted(plain_factors(code).items()) if statuses.get(n) == "elevated")
 
 
 def factor_counts(code: str) -> str:
