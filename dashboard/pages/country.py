@@ -410,9 +410,11 @@ def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]
         dbc.Row([
             dbc.Col([dbc.Label("Years", html_for=ids.CO_YEARS),
                      dcc.RangeSlider(id=ids.CO_YEARS, min=yrs[0], max=yrs[1], step=1, value=[y0, y1], marks=marks,
-                                     allowCross=False, tooltip={"placement": "bottom"})], md=8),
+                                     allowCross=False, tooltip={"placement": "bottom"},
+                                     allow_direct_input=False)], md=8),  # its number boxes had no label (axe)
             dbc.Col([dbc.Label("Violence type", html_for=ids.CO_TYPES),
-                     dcc.Checklist(id=ids.CO_TYPES, options=[{"label": f" {VT_LABELS[v]}", "value": v}
+                     # native checkboxes with their labels (dcc.Checklist nested them: axe 'nested-interactive')
+                     dbc.Checklist(id=ids.CO_TYPES, options=[{"label": VT_LABELS[v], "value": v}
                                                              for v in data.VIOLENCE_TYPES],
                                    value=values["types"], inline=False)], md=4),
         ]),
