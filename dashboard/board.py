@@ -12,6 +12,8 @@ from dash import html
 
 from dashboard import figures, risk
 from dashboard.components import graph, lazy_details, md_table
+from dashboard.panels import Section, analyst_mode
+from dashboard.viewmodels import country as vm
 
 BOARD_ID = "co-board"
 PILLAR_ID = "co-pillar1"
@@ -64,7 +66,7 @@ def _evidence_items(ev: pl.DataFrame) -> html.Ul:
     return html.Ul(items, className="small mb-1")
 
 
-def risk_factor_board(code: str, src_ids: list[str]) -> html.Div:
+def risk_factor_board(code: str) -> Section:
     """The 14 factors, grouped as the Framework groups them: status, why, proxies, analyst evidence."""
     b = risk.board(code)
     px = risk.proxies(code)
@@ -72,27 +74,31 @@ def risk_factor_board(code: str, src_ids: list[str]) -> html.Div:
     pillar = risk.commitments(code)
     fac = risk.factors()
     ev_only = {f for f, e in zip(fac["factor"].to_list(), fac["evidence_only"].to_list(), strict=True) if e}
-    if px.height:
-        src_ids.extend(dict.fromkeys(p for p in _source_ids(px) if p))
+    sources = _source_ids(px) if px.height else []
     counts = Counter(b["status"].to_list())  # plain Python: a group_by is a Polars collect
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda t: risk.STATUSES.index(t[0])
                                                       if t[0] in risk.STATUSES else 9))
     groups: list[Any] = [html.P([
         f"Status of the 14 risk factors of the UN Framework of Analysis for Atrocity Crimes (2014): {summary}. "
-        "Statuses follow documented rules on the proxies listed under each factor (see ",
-        html.Code("docs/methodology.md"), "); factors without a public proxy are analyst-evidence slots and never "
-        "get a score."], className="small")]
+        "Statuses follow documented rules on the proxies listed under each factor (the rule is shown beside each "
+        "proxy); factors without a public proxy are analyst-evidence slots and never get a score."],
+        className="small")]
     # split once by row gathers (a filter or partition per factor costs a Polars collect each, ~0.2 ms)
     px_by = figures.split_by(_proxy_rows(px), "factor") if px.height else {}
     ev_by = figures.split_by(ev, "factor") if ev.height else {}
     board_rows = b.rows(named=True)
+    plain = vm.plain_factors(code)  # the same sentences as the page's summary
     for heading, numbers in risk.CRIME_GROUPS:
         rows = []
         for r in (r for r in board_rows if r["factor"] in numbers):
             f = r["factor"]
             fpx = px_by.get(f)
             fev = ev_by.get(f)
-            body: list[Any] = [html.Div(r["reason"] or "", className="small")]
+            said = plain.get(f)
+            body: list[Any] = ([html.Div([said.sentence, " ", html.Details(
+                [html.Summary("rule", className="small text-muted d-inline"),
+                 html.Span(said.rule, className="small text-muted")], className="d-inline factor-rule")],
+                className="small")] if said else [html.Div(r["reason"] or "", className="small")])
             if fpx is not None and fpx.height:
                 body.append(lazy_details(f"proxies-{f}", f"Proxies ({fpx.height})", _proxy_table(fpx)))
             if f == 6 and pillar.height:
@@ -104,15 +110,15 @@ def risk_factor_board(code: str, src_ids: list[str]) -> html.Div:
                                                   f"{f', {n_stale} stale' if n_stale else ''})", className="small"),
                                       _evidence_items(fev)]))
             elif f in ev_only or r["status"] in ("no data", "evidence only"):
-                body.append(html.Div(["No analyst evidence recorded. Add items to ",
-                                      html.Code(f"data/curated/evidence/{code}.yaml"), "."],
-                                     className="small text-muted"))
+                how_to = ([" Add items to ", html.Code(f"data/curated/evidence/{code}.yaml"), "."]
+                          if analyst_mode() else [])
+                body.append(html.Div(["No analyst evidence recorded.", *how_to], className="small text-muted"))
             rows.append(html.Div([
                 html.Div([status_badge(r["status"], f), html.Strong(f"{f}. {r['name']}")]),
                 html.Div(body, className="ms-4"),
             ], className="factor-row border-bottom py-1", id=f"co-factor-{f}"))
         groups.append(html.Div([html.H3(heading, className="h6 mt-2 mb-1"), *rows]))
-    return html.Div(groups, id=BOARD_ID)
+    return Section.of(html.Div(groups, id=BOARD_ID), sources=sources)
 
 
 def _source_ids(px: pl.DataFrame) -> list[str]:
@@ -131,13 +137,13 @@ def _pillar_summary(df: pl.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def pillar_one(code: str, src_ids: list[str]) -> html.Div:
+def pillar_one(code: str) -> Section:
     """Genocide Convention, Rome Statute, ICCPR-OP1, R2P focal point, ACT: status with dates and source links."""
     df = risk.commitments(code)
     gaps = risk.commitment_gaps(code)
     if df.height == 0 and not gaps:
-        return html.P("No Pillar I commitment tables in this warehouse.", className="text-muted", id=PILLAR_ID)
-    src_ids.append("commitments")
+        return Section.of(html.P("No Pillar I commitment tables in this warehouse.", className="text-muted",
+                                 id=PILLAR_ID))
     rows = []
     for r in df.iter_rows(named=True):
         since = str(r["since"]) if r["since"] else "–"
@@ -155,11 +161,11 @@ def pillar_one(code: str, src_ids: list[str]) -> html.Div:
                                      className="small text-muted")]))
     head = html.Thead(html.Tr([html.Th(h) for h in ("Commitment", "Status", "Since", "Withdrawal effective",
                                                      "Source", "Coverage")]))
-    return html.Div([
+    return Section.of(html.Div([
         html.P("Pillar I (the State's own responsibility to protect): treaty status and commitments, counted as "
                "mitigating evidence under risk factor 6.", className="small"),
         dbc.Table([head, html.Tbody(rows)], bordered=False, size="sm", striped=True, responsive=True),
-    ], id=PILLAR_ID)
+    ], id=PILLAR_ID), sources=["commitments"])
 
 
 def risk_timeline(code: str, name: str) -> html.Div | None:

@@ -19,8 +19,13 @@ import polars as pl
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 # Okabe & Ito (2008) colour-blind-safe categorical palette
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-VIOLENCE_COLOURS = {"state-based": "#0072B2", "non-state": "#E69F00", "one-sided": "#D55E00"}
+# non-state (orange) and one-sided (reddish purple) stay apart under red-green colour blindness; map markers also
+# differ in shape
+VIOLENCE_COLOURS = {"state-based": "#0072B2", "non-state": "#E69F00", "one-sided": "#CC79A7"}
+VIOLENCE_SYMBOLS = {"state-based": "circle", "non-state": "diamond", "one-sided": "square"}
+# the one risk-level palette (page badge, maps, PDF, PPTX); RISK_TEXT on each colour is >= 4.5:1 (WCAG AA)
 RISK_COLOURS = {"Current Crisis": "#D55E00", "Imminent Risk": "#E69F00", "Serious Concern": "#56B4E9"}
+RISK_TEXT = "#000000"
 SEQUENTIAL = "Viridis"
 UN_DISCLAIMER = ("The boundaries and names shown and the designations used on this map do not imply official "
                  "endorsement or acceptance by the United Nations.")
@@ -159,8 +164,14 @@ def risk_choropleth(df: pl.DataFrame, title: str, subtitle: str, source: str, da
 
 def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: str, unit: str = "",
                 colours: dict[str, str] | None = None, yrange: Sequence[float] | None = None,
-                mode: str = "lines+markers") -> go.Figure:
-    """Lines per ``series`` over ``year``; optional ``low``/``high`` columns are drawn as a shaded range."""
+                mode: str = "lines+markers", fit_to_value: bool = False, recent_years: int | None = None,
+                visible: int | None = None) -> go.Figure:
+    """Lines per ``series`` over ``year``; optional ``low``/``high`` columns are drawn as a shaded range.
+
+    ``fit_to_value``: the y axis fits the best estimates (an old high-estimate spike does not flatten the rest);
+    ``recent_years``: the x axis opens on the last N years; ``visible``: only the first N series are drawn at first
+    (the others one legend click away). A "Full range" button shows everything.
+    """
     if df.height == 0:
         return empty_figure(title, "No values in the warehouse for this selection.")
     traces: list[dict] = []
@@ -187,15 +198,43 @@ def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: 
         traces.append({"type": "scatter", "x": cols["year"], "y": cols["value"],
                        "mode": mode, "name": name, "legendgroup": name, "line": {"color": colour, "width": 2},
                        "marker": {"size": 5},
+                       **({"visible": "legendonly"} if visible is not None and i >= visible else {}),
                        "hovertemplate": f"{name}<br>%{{x}}: %{{y:,.4~g}} {unit}<extra></extra>"})
     layout = {
-        "xaxis": {"showgrid": False, "tickformat": "d", "linecolor": "#999"},
-        "yaxis": {"title": {"text": unit}, "gridcolor": "#e5e5e5", "zeroline": True, "zerolinecolor": "#bbb",
+        "xaxis": {"showgrid": False, "tickformat": "d", "linecolor": "#999", "zeroline": False},
+        "yaxis": {"title": {"text": unit}, "gridcolor": "#e5e5e5", "zeroline": False, "rangemode": "tozero",
                   **({"range": list(yrange)} if yrange else {})},
-        "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
+        "legend": {"orientation": "h", "y": -0.14, "yanchor": "top", "x": 0, "xanchor": "left"},
         "hovermode": "x unified",
     }
-    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=340)
+    _default_view(layout, df, yrange, fit_to_value, recent_years)
+    height = 400 if "updatemenus" in layout else 350  # the view buttons take a row above the plot
+    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=height)
+
+
+def _default_view(layout: dict, df: pl.DataFrame, yrange: Sequence[float] | None, fit_to_value: bool,
+                  recent_years: int | None) -> None:
+    """Open on a readable window (recent years; y fitted to the best estimates) with a 'Full range' button."""
+    view: dict[str, Any] = {}
+    years = df["year"].drop_nulls()
+    if recent_years and years.len() and int(years.max()) - int(years.min()) >= recent_years:
+        view["xaxis.range"] = [int(years.max()) - recent_years + 0.5, int(years.max()) + 0.5]
+    if fit_to_value and not yrange:
+        values = df["value"].drop_nulls().cast(pl.Float64)
+        top = float(values.max()) if values.len() else 0.0
+        if "high" in df.columns and (df["high"].drop_nulls().cast(pl.Float64).max() or 0) > top * 1.3 > 0:
+            view["yaxis.range"] = [0, top * 1.15]
+    if not view:
+        return
+    layout["xaxis"].update({"range": view["xaxis.range"]} if "xaxis.range" in view else {})
+    layout["yaxis"].update({"range": view["yaxis.range"]} if "yaxis.range" in view else {})
+    full = {"xaxis.autorange": True, "yaxis.autorange": not yrange}
+    # under the subtitle, above the plot (left): never over the title, the subtitle or the data at any width
+    layout["margin"] = {"t": 122}
+    layout["updatemenus"] = [{"type": "buttons", "direction": "left", "showactive": True, "x": 0, "xanchor": "left",
+                              "y": 1.01, "yanchor": "bottom", "pad": {"r": 0, "t": 0}, "font": {"size": 11},
+                              "buttons": [{"label": "Default view", "method": "relayout", "args": [view]},
+                                          {"label": "Full range", "method": "relayout", "args": [full]}]}]
 
 
 def _series_columns(df: pl.DataFrame, band: bool) -> dict[str, np.ndarray]:
@@ -296,7 +335,8 @@ def event_map(df: pl.DataFrame, aggregated: bool, title: str, subtitle: str, sou
                 else np.clip(3 + np.sqrt(deaths), 3, 18)).astype("float32")
         trace = {"type": "scattergeo", "lat": cols["latitude"][rows],
                  "lon": cols["longitude"][rows], "mode": "markers", "name": vt,
-                 "marker": {"size": size, "color": colour, "opacity": 0.6, "line": {"width": 0.3, "color": "#333"}}}
+                 "marker": {"size": size, "color": colour, "opacity": 0.7, "symbol": VIOLENCE_SYMBOLS[vt],
+                            "line": {"width": 0.3, "color": "#333"}}}
         if aggregated:
             trace["customdata"] = np.column_stack([deaths, events[rows]])
             trace["hovertemplate"] = (f"<b>{vt}</b><br>%{{customdata[1]:,}} events, %{{customdata[0]:,}} deaths "
@@ -313,12 +353,29 @@ def event_map(df: pl.DataFrame, aggregated: bool, title: str, subtitle: str, sou
            "countrycolor": "#888", "showland": True, "landcolor": "#f2f2f2", "resolution": 110,
            "projection": {"type": "mercator"}, "fitbounds": False}
     if bbox:
-        lon0, lat0, lon1, lat1 = bbox
-        pad_x, pad_y = max(1.0, (lon1 - lon0) * 0.08), max(1.0, (lat1 - lat0) * 0.08)
-        geo["lonaxis"] = {"range": [lon0 - pad_x, lon1 + pad_x]}
-        geo["lataxis"] = {"range": [lat0 - pad_y, lat1 + pad_y]}
+        geo["lonaxis"], geo["lataxis"] = _wide_window(bbox)
     layout = {"geo": geo, "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}}
-    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=460)
+    return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=560)
+
+
+MAP_ASPECT = 3.0  # width / height of the event map's plot area on a desktop page
+
+
+def _wide_window(bbox: tuple[float, float, float, float]) -> tuple[dict, dict]:
+    """Longitude and latitude ranges around ``bbox``, widened to the map's aspect: a geo plot keeps the projection's
+    proportions, so a tall country's window would draw a narrow map in a wide column."""
+    lon0, lat0, lon1, lat1 = bbox
+    pad_x, pad_y = max(1.0, (lon1 - lon0) * 0.08), max(1.0, (lat1 - lat0) * 0.08)
+    lon0, lon1, lat0, lat1 = lon0 - pad_x, lon1 + pad_x, max(-80.0, lat0 - pad_y), min(80.0, lat1 + pad_y)
+
+    def merc(lat: float) -> float:
+        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+    want = (merc(lat1) - merc(lat0)) * MAP_ASPECT
+    if lon1 - lon0 < want:
+        mid, half = (lon0 + lon1) / 2, min(want, 359.0) / 2
+        lon0, lon1 = max(-180.0, mid - half), min(180.0, mid + half)
+    return {"range": [lon0, lon1]}, {"range": [lat0, lat1]}
 
 
 LABELLED = 6  # scatter dots labelled: the highest this many on each axis
@@ -380,14 +437,15 @@ def risk_timeline(df: pl.DataFrame, title: str, subtitle: str, source: str, date
             "type": "scatter", "x": sub["as_of"].cast(pl.String).to_list(),
             "y": np.array([rank.get(lvl, np.nan) for lvl in levels], dtype="float64"), "mode": "lines+markers",
             "line": {"shape": "hv", "width": 2, "color": OKABE_ITO[i % len(OKABE_ITO)]}, "name": name,
-            "marker": {"size": 8, "color": [RISK_COLOURS.get(lvl, "#999") for lvl in levels],
-                       "line": {"width": 1, "color": "#333"}},
-            "text": levels, "hovertemplate": f"{name}<br>%{{x}}: %{{text}}<extra></extra>",
+            "marker": {"size": 9, "color": [RISK_COLOURS.get(lvl, "#999") for lvl in levels],
+                       "line": {"width": 1, "color": "#666"}},
+            "text": levels, "hovertemplate": f"{name}<br>%{{x|%Y-%m-%d}}: %{{text}}<extra></extra>",
         })
     layout = {
-        "xaxis": {"type": "date", "showgrid": False, "linecolor": "#999"},
+        "xaxis": {"type": "date", "showgrid": False, "linecolor": "#ccc", "tickformat": "%Y",
+                  "hoverformat": "%Y-%m-%d", "zeroline": False},
         "yaxis": {"tickvals": list(range(len(LEVEL_ORDER))), "ticktext": list(LEVEL_ORDER),
-                  "range": [-0.5, len(LEVEL_ORDER) - 0.5], "gridcolor": "#e5e5e5"},
+                  "range": [-0.5, len(LEVEL_ORDER) - 0.5], "gridcolor": "#e5e5e5", "zeroline": False},
         "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0, "xanchor": "left"},
         "margin": {"l": 120},
     }

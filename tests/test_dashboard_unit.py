@@ -273,7 +273,7 @@ def test_event_map_payload_under_1mb():
                        "events": [1] * n, "label": ["2021-01-01 · a place"] * n})
     fig = figures.event_map(df, False, "T", "S", "Src", "2021", (0, 0, 10, 10))
     assert len(fig.to_json()) < 1_000_000
-    assert [t["marker"]["color"] for t in fig.to_plotly_json()["data"]] == ["#0072B2", "#D55E00"]
+    assert [t["marker"]["color"] for t in fig.to_plotly_json()["data"]] == ["#0072B2", "#CC79A7"]
 
 
 def test_time_series_range_band():

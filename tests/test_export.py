@@ -156,7 +156,7 @@ def test_export_labels_without_rendering(client):
     before = fig.to_plotly_json()["layout"].get("annotations")
     out, width, height = charts.for_export(fig, "/country/XXA")
     text = " ".join(a["text"] for a in out.to_plotly_json()["layout"]["annotations"]).replace("<br>", " ")
-    assert "Source: Test UCDP, 1.0 (accessed 2026-01-01)" in text and "Generated " in text
+    assert "Source: Test UCDP, 1.0 (retrieved 2026-01-01)" in text and "Generated " in text
     assert UN_DISCLAIMER not in text
     assert fig.to_plotly_json()["layout"].get("annotations") == before
     assert width == charts.EXPORT_WIDTH and height > fig.layout.height
@@ -181,7 +181,7 @@ def test_png_is_2x_and_svg_parses(client):
     assert root.tag.endswith("svg")
     text = " ".join(t.strip() for t in root.itertext())
     assert "One-sided violence deaths, 2021" in text
-    assert "Test UCDP, 1.0 (accessed 2026-01-01)" in text
+    assert "Test UCDP, 1.0 (retrieved 2026-01-01)" in text
     assert "do not imply official endorsement or acceptance by the United Nations" in text
     r = client.get("/export/chart/co-event-map.pdf?iso3=XXA")
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
@@ -226,8 +226,8 @@ def test_pack_pdf_and_pptx_for_a_fictional_country(client):
     prs = Presentation(io.BytesIO(r.data))
     b = briefing.gather("XXA", {}, render_now=False)
     slides = list(prs.slides)
-    assert len(slides) == 1 + len(b.charts)
-    assert all(any(s.shape_type == 13 for s in slide.shapes) for slide in slides[1:])  # 13 = picture
+    assert len(slides) == 2 + len(b.charts)  # cover, summary, one per chart
+    assert all(any(s.shape_type == 13 for s in slide.shapes) for slide in slides[2:])  # 13 = picture
 
 
 @needs_chromium

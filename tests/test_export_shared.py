@@ -57,7 +57,7 @@ def test_pack_figures_equal_the_warehouse(pack):
         level, as_of = con.execute("SELECT risk_level, as_of FROM r2p_risk_levels WHERE iso3 = 'SDN' AND "
                                    "list_id = 'gcr2p' ORDER BY as_of DESC, row_number DESC "
                                    "LIMIT 1").fetchone()
-        assert f"{level} R2P Monitor risk level, as of {as_of}" in text
+        assert f"{level} R2P Monitor (Global Centre for R2P): listed {as_of}, " in text  # with its age
         for title, version, licence in con.execute(
                 "SELECT title, max(version), any_value(licence) FROM sources WHERE source_id IN "
                 "('ucdp_organized_violence', 'unhcr_population', 'pts') GROUP BY title").fetchall():
@@ -105,9 +105,12 @@ def test_slides_have_one_slide_per_chart(pack):
     assert r.status_code == 200
     slides = list(Presentation(io.BytesIO(r.data)).slides)
     n_charts = len(briefing.gather("SDN", {}, render_now=False).charts)
-    assert n_charts >= 5 and len(slides) == 1 + n_charts
-    titles = [sh.text_frame.text for s in slides[1:] for sh in s.shapes if sh.has_text_frame][::2]
-    assert "Sudan: deaths by type of violence" in titles
+    assert n_charts >= 5 and len(slides) == 2 + n_charts  # cover, summary, one per chart
+    # chart slides: the picture alone (its image carries title and source), described in its alt text
+    assert all(not any(sh.has_text_frame for sh in s.shapes) for s in slides[2:])
+    alts = [sh._element.nvPicPr.cNvPr.get("descr") for s in slides[2:] for sh in s.shapes if sh.shape_type == 13]
+    assert any(a.startswith("Sudan: deaths by type of violence. ") for a in alts)
+    assert not any(a in ("", "image.png") for a in alts) and all("Source: " in a for a in alts)
 
 
 def test_world_map_png_is_2x(pack):

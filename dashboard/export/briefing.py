@@ -1,7 +1,8 @@
 """What a country briefing pack contains, gathered once for the PDF and the PPTX.
 
-Every value comes from the functions the country page itself uses (dashboard.data, the page's latest_values and
-summary, dashboard.risk.board, the page's charts rebuilt from its layout), so the pack says what the page says.
+Every value comes from the country view-model the page itself reads (dashboard.viewmodels.country: level, EWP,
+key figures with change, elevated factors, summary), dashboard.risk.board and the page's charts rebuilt from its
+layout, so the pack says what the page says.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from dashboard import data, figures, narratives
+from dashboard import narratives
 from dashboard.export import charts, render
+from dashboard.viewmodels import country as vm
 
 # main charts in the order a briefer reads them; the pack drops from the end to stay within 4 pages
 CHART_ORDER = ("co-deaths", "co-event-map", "co-risk-timeline", "co-displacement", "co-ewp-series", "co-pts",
@@ -37,6 +39,7 @@ class Chart:
     height: int
     source_ids: list[str] = field(default_factory=list)
     png: bytes | None = None
+    subtitle: str = ""
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Briefing:
     source_ids: list[str] = field(default_factory=list)
     link: str = ""
     batch: render.Batch | None = None
+    brief: vm.Brief | None = None
 
     def images(self, n: int | None = None) -> list[Chart]:
         """The first ``n`` charts (all by default) with their images, waiting for the background rendering."""
@@ -80,37 +84,20 @@ def is_non_commercial(licence: str | None) -> bool:
     return bool(NON_COMMERCIAL.search(licence or ""))
 
 
-def _country_page() -> Any:
-    return importlib.import_module("dashboard.pages.country")
-
-
 def key_figures(code: str, src_ids: list[str]) -> list[dict[str, Any]]:
-    """The country page's key-figure cards as rows: label, value, unit, year, source (+ range)."""
-    return _country_page().key_figure_rows(code, src_ids)
+    """The key figures of one country as rows (the table export's entry point); their sources go to ``src_ids``."""
+    b = vm.brief(code)
+    if b is None:
+        return []
+    src_ids.extend(f.source_id for f in b.key_figures)
+    return key_figure_rows(b)
 
 
-def _risk(code: str, src_ids: list[str]) -> tuple[str | None, str | None, str | None]:
-    hist = data.risk_history(code).filter(pl.col("list_id") == "gcr2p")
-    if hist.height == 0:
-        return None, None, None
-    src_ids.append("r2p_monitor")
-    r = hist.row(0, named=True)
-    return r["risk_level"], str(r["as_of"]), r["source_url"]
-
-
-def _ewp(code: str, src_ids: list[str]) -> str | None:
-    ewp = data.ewp_history(code).drop_nulls("onset_risk")
-    if ewp.height == 0:
-        return None
-    info = data.indicator_info(data.EWP_RISK)
-    src_ids.append(info["source_id"] if info else "ewp_sra")
-    last = ewp.row(-1, named=True)
-    risk = last["onset_risk"]
-    text = f"{risk * 100:.1f}%" if risk is not None and risk <= 1 else figures.fmt(risk)
-    rank = f", rank {int(last['rank'])}" if last["rank"] is not None else ""
-    window = f" ({last['window_start']}–{last['window_end']})" if last.get("window_end") else ""
-    return (f"Early Warning Project, {last['edition']} edition: risk of a new mass-killing onset within two "
-            f"years{window} {text}{rank}.")
+def key_figure_rows(b: vm.Brief) -> list[dict[str, Any]]:
+    """The brief's key figures as table rows: label, value, unit, year (or part-year period), change, source."""
+    return [{"indicator_id": f.indicator_id, "label": f.label, "value": f.text, "raw": f.value, "unit": f.unit,
+             "year": f.period, "range": f.range_text, "change": f.change_text, "direction": f.direction,
+             "source": f.source} for f in b.key_figures]
 
 
 def _board(code: str, src_ids: list[str]) -> pl.DataFrame | None:
@@ -140,7 +127,8 @@ def _pick_charts(code: str, args: Mapping[str, Any], link: str) -> list[Chart]:
         fig = figs[cid]
         exported, width, height = charts.for_export(fig, link)
         out.append(Chart(cid, charts.title_of(fig), charts.source_line(fig), exported, width, height,
-                         charts.source_ids_for(str((fig.layout.meta or {}).get("source", "")))))
+                         charts.source_ids_for(str((fig.layout.meta or {}).get("source", ""))),
+                         subtitle=charts.subtitle_of(fig)))
     return out
 
 
@@ -154,22 +142,24 @@ def gather(code: str, args: Mapping[str, Any], link: str = "", render_now: bool 
 
     The charts start rendering at once, in the background (``render_now``); ``Briefing.images`` waits for them.
     """
-    info = data.country(code) or {"name": code}
     chart_list = _pick_charts(code, args, link)
     batch = start_rendering(chart_list) if render_now else None
     try:
-        src_ids: list[str] = []
-        risk_level, as_of, url = _risk(code, src_ids)
-        ewp_text = _ewp(code, src_ids)
-        kf = key_figures(code, src_ids)
-        summary = _country_page().what_the_data_says(code, info["name"])
+        generated = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        brief = vm.brief(code, generated.date())
+        if brief is None:
+            raise charts.ExportNotFound(f"there is no country with the code '{code}' in the warehouse")
+        src_ids = list(brief.sources)
         board = _board(code, src_ids)
     except BaseException:
         if batch is not None:
             batch.cancel()
         raise
-    region = " · ".join(x for x in (info.get("m49_region"), info.get("m49_subregion")) if x)
-    return Briefing(iso3=code, name=info["name"], region=region, generated=dt.datetime.now(dt.UTC).replace(
-        microsecond=0), risk_level=risk_level, risk_as_of=as_of, risk_source_url=url, ewp_text=ewp_text,
-        key_figures=kf, summary=summary, board=board, narrative=narratives.load(code), charts=chart_list,
-        source_ids=src_ids, link=link, batch=batch)
+    lvl = brief.level
+    return Briefing(iso3=code, name=brief.name, region=brief.region, generated=generated,
+                    risk_level=lvl.risk_level if lvl else None, risk_as_of=str(lvl.as_of) if lvl else None,
+                    risk_source_url=lvl.source_url if lvl else None,
+                    ewp_text=brief.forecast.sentence if brief.forecast else None,
+                    key_figures=key_figure_rows(brief), summary=brief.summary, board=board,
+                    narrative=narratives.load(code), charts=chart_list, source_ids=src_ids, link=link, batch=batch,
+                    brief=brief)

@@ -30,6 +30,7 @@ EXPORT_WIDTH = 1000  # px; PNG is rendered at 2× (2000 px wide)
 PNG_SCALE = 2
 APP_NAME = "R2P atrocity-risk dashboard"
 GEO_TRACES = frozenset({"choropleth", "scattergeo"})
+LINE_PX = 15  # px per footer line of 10 px text (13 px clipped the last line, "Generated …", in PDF renders)
 
 
 def country_code(raw: str | None) -> str:
@@ -143,12 +144,13 @@ def source_credits(source_ids: list[str]) -> list[dict[str, str]]:
 
 
 def source_line(fig: go.Figure) -> str:
-    """'Source: <dataset>, <version> (accessed <date>); … · Data: <years>' for an exported chart."""
+    """'Source: <dataset>, <version> (retrieved <date>); … · Data: <years>' for an exported chart; the date is
+    when the file was retrieved (``sources.retrieved_at``), not today."""
     meta = (fig.layout.meta or {}) if isinstance(fig.layout.meta, dict) else {}
     credits = source_credits(source_ids_for(str(meta.get("source") or "")))
     if credits:
-        text = "; ".join(f"{c['title']}, {c['version']} (accessed {c['accessed']})" if c["version"]
-                         else f"{c['title']} (accessed {c['accessed']})" for c in credits)
+        text = "; ".join(f"{c['title']}, {c['version']} (retrieved {c['accessed']})" if c["version"]
+                         else f"{c['title']} (retrieved {c['accessed']})" for c in credits)
     else:
         text = str(meta.get("source") or "")
     parts = [f"Source: {text}" if text else "", f"Data: {meta.get('date')}" if meta.get("date") else ""]
@@ -172,17 +174,23 @@ def for_export(fig: go.Figure, link: str = "", today: dt.date | None = None) -> 
     n_lines = text.count("<br>") + 1
     margin = layout.setdefault("margin", {})
     base = 40 if layout.get("legend", {}).get("y", 1) >= 0 else 80
-    margin["b"] = base + 13 * n_lines
+    margin["b"] = base + LINE_PX * n_lines
     notes.append({"text": text, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
-                  "yanchor": "bottom", "yshift": -margin["b"] + 4, "xshift": -int(margin.get("l", 60)) + 10,
+                  "yanchor": "bottom", "yshift": -margin["b"] + 10, "xshift": -int(margin.get("l", 60)) + 10,
                   "showarrow": False, "align": "left",
                   "font": {"size": 10, "color": "#444"}})
     layout["annotations"] = notes
     layout.pop("width", None)
-    height = int(layout.get("height") or 400) + 13 * n_lines
+    height = int(layout.get("height") or 400) + LINE_PX * n_lines
     layout["height"] = height
     layout["autosize"] = False
     return go.Figure(d, _validate=False), EXPORT_WIDTH, height
+
+
+def subtitle_of(fig: go.Figure) -> str:
+    title = fig.layout.title
+    sub = getattr(title, "subtitle", None) if title is not None else None
+    return str(sub.text or "") if sub is not None else ""
 
 
 def title_of(fig: go.Figure) -> str:

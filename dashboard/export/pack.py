@@ -19,11 +19,14 @@ from fpdf.fonts import FontFace
 
 from dashboard.export.briefing import Briefing, Chart
 from dashboard.export.charts import APP_NAME
+from dashboard.figures import RISK_COLOURS, RISK_TEXT
 
 MAX_PAGES = 4
 HEADER_H = 6.0  # running header on pages 2+: a 5 mm line and 1 mm space
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF"), Path("/usr/share/fonts/dejavu"))
-RISK_RGB = {"Current Crisis": (213, 94, 0), "Imminent Risk": (230, 159, 0), "Serious Concern": (86, 180, 233)}
+# the page's one risk-level palette (figures.RISK_COLOURS with RISK_TEXT on it), as RGB for fpdf
+RISK_RGB = {level: tuple(int(c.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)) for level, c in RISK_COLOURS.items()}
+RISK_TEXT_RGB = tuple(int(RISK_TEXT.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
 HEAD = FontFace(emphasis="BOLD", fill_color=(232, 232, 232))
 
 
@@ -109,14 +112,18 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
     pdf.ln(1.5)
     if b.risk_level:
         pdf.set_fill_color(*RISK_RGB.get(b.risk_level, (120, 120, 120)))
-        pdf.set_text_color(255)
+        pdf.set_text_color(*RISK_TEXT_RGB)
         pdf.font(11, bold=True)
         pdf.cell(pdf.get_string_width(pdf.t(b.risk_level)) + 6, 7, pdf.t(b.risk_level), fill=True, align="C")
         pdf.set_text_color(0)
         pdf.set_fill_color(255)
         pdf.font(9)
-        pdf.cell(0, 7, pdf.t(f"  R2P Monitor risk level, as of {b.risk_as_of} (Global Centre for the "
-                             "Responsibility to Protect)"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        lvl = b.brief.level if b.brief else None
+        text = (f"R2P Monitor (Global Centre for R2P): {lvl.age_text}; {lvl.later_text}." if lvl
+                else f"R2P Monitor risk level, as of {b.risk_as_of} (Global Centre for R2P)")
+        pdf.set_x(pdf.get_x() + 2)
+        pdf.multi_cell(0, 3.6, pdf.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # wraps inside the margin
+        pdf.ln(0.8)
     else:
         pdf.para("Not listed by R2P Monitor in the warehouse.")
     if b.ewp_text:
@@ -124,13 +131,13 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
     pdf.heading("Key figures")
     if b.key_figures:
         pdf.font(8.5)
-        with pdf.table(col_widths=(50, 20, 30, 11, 69), text_align=("LEFT", "RIGHT", "LEFT", "CENTER", "LEFT"),
+        with pdf.table(col_widths=(46, 19, 22, 38, 55), text_align=("LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"),
                        line_height=4.1, padding=0.7, headings_style=HEAD) as table:
-            table.row([pdf.t(x) for x in ("Figure", "Value", "Unit", "Year", "Source")])
+            table.row([pdf.t(x) for x in ("Figure", "Value", "Year", "Change", "Source")])
             for k in b.key_figures:
                 rng = f" (range {k['range']})" if k["range"] else ""
-                table.row([pdf.t(k["label"]), pdf.t(k["value"]), pdf.t(k["unit"]), k["year"],
-                           pdf.t(k["source"] + rng)])
+                table.row([pdf.t(k["label"]), pdf.t(k["value"]), pdf.t(k["year"]), pdf.t(k.get("change", "")),
+                           pdf.t(f"{k['unit']} · {k['source']}{rng}")])
     else:
         pdf.para("No key figures in the warehouse for this country.")
     pdf.heading("What the data says")
@@ -145,8 +152,9 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
         with pdf.table(col_widths=(62, 20, 98), text_align=("LEFT", "CENTER", "LEFT"), line_height=3.5, padding=0.6,
                        headings_style=HEAD) as table:
             table.row([pdf.t(x) for x in ("Risk factor", "Status", "Why")])
+            plain = {f.factor: f.sentence for f in (b.brief.elevated if b.brief else ())}  # as on the page
             for r in b.board.iter_rows(named=True):
-                reason = "" if common else str(r.get("reason") or "")
+                reason = "" if common else plain.get(r["factor"]) or str(r.get("reason") or "")
                 reason = reason if len(reason) <= 150 else reason[:147].rstrip() + "…"
                 n_ev = r.get("n_evidence") or 0
                 if n_ev:
@@ -228,11 +236,11 @@ def _sources(pdf: Pack, b: Briefing, shown: list[Chart]) -> None:
     pdf.font(7.5)
     with pdf.table(col_widths=(70, 34, 76), text_align="LEFT", line_height=3.5, padding=0.6,
                    headings_style=HEAD) as table:
-        table.row([pdf.t(x) for x in ("Dataset (publisher)", "Version · accessed", "Licence")])
+        table.row([pdf.t(x) for x in ("Dataset (publisher)", "Version · retrieved", "Licence")])
         for s in b.sources(shown):
             lic = s["licence"] + ("  [NON-COMMERCIAL licence]" if s.get("non_commercial") else "")
             table.row([pdf.t(f"{s['title']} ({s['publisher']}) {s['url']}"),
-                       pdf.t(f"{s['version']} · accessed {s['accessed']}"), pdf.t(lic)])
+                       pdf.t(f"{s['version']} · retrieved {s['accessed']}"), pdf.t(lic)])
     pdf.ln(1)
     pdf.para("Figures are read from the dashboard's warehouse, built from the files listed above; each number can be "
              "traced to its source file and row on the Sources page. Maps: the boundaries and names shown and the "

@@ -47,6 +47,14 @@ def _file(body: bytes, fmt: str, stem: str) -> Response:
                                                        "Cache-Control": "no-store"})
 
 
+def _slug(name: str) -> str:
+    """A country name for a file name: ASCII letters, digits and hyphens ("Côte d'Ivoire" -> "cote-d-ivoire")."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40] or "country"
+
+
 def _query() -> str:
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "iso3"]
     return "?" + urlencode(pairs, safe=",") if pairs else ""
@@ -90,7 +98,8 @@ def export_chart(name: str) -> Response:
     path = f"/country/{str(request.args.get('iso3', '')).upper()}" if page.needs_iso3 else page.path
     exported, width, height = charts.for_export(fig, path + _query())
     body = render.render(exported, fmt, width, height, charts.PNG_SCALE if fmt == "png" else 1)
-    return _file(body, fmt, f"r2p-{chart_id}")
+    stem = f"r2p-{chart_id}" + (f"-{request.args.get('iso3', '').upper()}" if page.needs_iso3 else "")
+    return _file(body, fmt, stem)
 
 
 @guarded
@@ -122,7 +131,7 @@ def export_country(name: str) -> Response:
     finally:
         if b.batch is not None:
             b.batch.cancel()  # charts the pack did not use are not rendered
-    return _file(body, m["fmt"], f"r2p-briefing-{code}")
+    return _file(body, m["fmt"], f"r2p-briefing-{code}-{_slug(b.name)}")
 
 
 def register(server: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Any
 
 import dash
@@ -24,13 +25,15 @@ from dashboard.components import (
     url_sync,
 )
 from dashboard.export.links import pack_buttons
+from dashboard.panels import Panel, Section, analyst_mode
+from dashboard.queries import country as country_q
+from dashboard.viewmodels import country as vm
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
 VDEM_PREFERRED = ("vdem_v2x_polyarchy", "vdem_v2x_libdem", "vdem_v2x_civlib", "vdem_v2x_clphy", "vdem_v2x_rule",
                   "vdem_v2xcs_ccsi")
 VT_LABELS = {"state-based": "State-based", "non-state": "Non-state", "one-sided": "One-sided (against civilians)"}
-RISK_BADGE = {"Current Crisis": "danger", "Imminent Risk": "warning", "Serious Concern": "info"}
 
 
 def close_matches(text: str, n: int = 5) -> list[tuple[str, str]]:
@@ -91,85 +94,149 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
     if yrs and values["from"] > values["to"]:
         notes.append("'from' is after 'to'; showing all years.")
         values["from"], values["to"] = yrs
-    src_ids: list[str] = []
-    body = [
-        header(code, info, src_ids),
-        pack_buttons(code),
+    ctx = Context(code, info, vm.brief(code), yrs, values)
+    built = [(p, p.build(ctx)) for p in PANELS]
+    used = tuple(dict.fromkeys(s for _, sec in built for s in sec.sources))
+    body: list[Any] = [
+        html.Div([html.Div([html.H1(info["name"], className="h2 mb-0", id="co-name"),
+                            html.P(f"{code} · {ctx.brief.region}", className="text-muted mb-0 small")]),
+                  pack_buttons(code)], className="d-flex flex-wrap justify-content-between align-items-end gap-2"),
+        section_menu(PANELS),
         notices(notes, id="co-notice"),
-        html.H2("Key figures", className="h5 mt-3"),
-        key_figures(code, src_ids),
-        html.H2("What the data says", className="h5 mt-3"),
-        html.P(what_the_data_says(code, info["name"]), id="co-summary"),
-        html.H2("Risk factors (UN Framework of Analysis)", className="h5 mt-3", id="risk-factors"),
-        board.risk_factor_board(code, src_ids),
-        html.H2("Pillar I commitments", className="h5 mt-3"),
-        board.pillar_one(code, src_ids),
-        html.H2("Trends", className="h5 mt-3"),
-        *trends(code, info["name"], src_ids),
-        html.H2("Events (UCDP GED)", className="h5 mt-3"),
-        event_section(code, yrs, values),
-        html.H2("Narrative", className="h5 mt-3"),
-        narrative_section(code),
-        source_list(data.source_lines(list(dict.fromkeys(src_ids))), heading="Sources for every figure on this page"),
-        dcc.Store(id=ids.CO_ISO3, data=code),
-        dcc.Store(id=ids.CO_QUERY),
-        html.Div(id=ids.CO_QUERY + "-sync", hidden=True),
     ]
+    for panel, sec in built:
+        body.append(html.Section([html.H2(panel.heading or panel.label, className="h5 mt-3")
+                                  if panel.heading != "-" else None, *sec.children],
+                                 id=panel.anchor, className="co-section", **{"aria-label": panel.label}))
+    body.append(html.Section(source_list(data.source_lines(list(used)), heading="Sources for every figure on "
+                                         "this page"), id="sources", className="co-section"))
+    body += [dcc.Store(id=ids.CO_ISO3, data=code), dcc.Store(id=ids.CO_QUERY),
+             html.Div(id=ids.CO_QUERY + "-sync", hidden=True)]
     return html.Div(body)
 
 
-# ---------------------------------------------------------------------------------------------- header
+@dataclass(frozen=True)
+class Context:
+    """What every panel builder may read: the country, its brief (view-model) and the page's query."""
+
+    code: str
+    info: dict
+    brief: vm.Brief
+    years: tuple[int, int] | None
+    values: dict[str, Any]
 
 
-def header(code: str, info: dict, src_ids: list[str]) -> html.Div:
+def section_menu(panels: tuple[Panel, ...]) -> html.Nav:
+    """The sticky section menu (Summary · Risk factors · … · Sources): in-page links, first in the Tab order."""
+    links = [html.A(p.label, href=f"#{p.anchor}", className="nav-link px-2 py-1") for p in panels if p.in_menu]
+    links.append(html.A("Sources", href="#sources", className="nav-link px-2 py-1"))
+    return html.Nav(html.Div(links, className="nav flex-nowrap overflow-auto small"), id="co-menu",
+                    className="co-menu bg-white border-bottom mb-2", **{"aria-label": "Sections of this page"})
+
+
+# ---------------------------------------------------------------------------------------------- summary
+
+
+ARROWS = {"worse": ("▲", "worse", "trend-worse"), "better": ("▼", "better", "trend-better"),
+          "same": ("▬", "unchanged", "trend-same")}
+
+
+def level_badge(level: str | None, **kw: Any) -> html.Span:
+    """The risk level in the one palette (figures.RISK_COLOURS, dark text: WCAG AA on every level colour)."""
+    extra = kw.pop("className", "fs-6")
+    if not level:
+        return html.Span("Not listed", className=f"badge text-bg-light border {extra}", **kw)
+    return html.Span(level, className=f"badge risk-badge {extra}", style={
+        "backgroundColor": figures.RISK_COLOURS.get(level, "#6c757d"), "color": figures.RISK_TEXT}, **kw)
+
+
+def summary_panel(ctx: Context) -> Section:
+    """The first screen: level with date and age, EWP rank of N, key figures with change, elevated factors."""
+    b = ctx.brief
+    if b.level:
+        lvl = html.Div([
+            level_badge(b.level.risk_level, id=ids.CO_RISK_BADGE),
+            html.Span([" R2P Monitor: ", html.Strong(b.level.age_text, id="co-level-age"), "; ",
+                       b.level.later_text, " · ",
+                       html.A("source", href=b.level.source_url, target="_blank", rel="noopener noreferrer")],
+                      className="small ms-2")], id="co-level", className="mb-1")
+    else:
+        lvl = html.Div(html.Span("Not listed by R2P Monitor in the warehouse.", className="text-muted",
+                                 id=ids.CO_RISK_BADGE), id="co-level", className="mb-1")
+    ewp = (html.Div(b.forecast.sentence, id="co-ewp", className="small mb-2") if b.forecast else
+           html.Div("No Early Warning Project forecast in the warehouse.", className="small text-muted mb-2",
+                    id="co-ewp"))
+    left = [html.H3("Key figures", className="h6 mb-1"), key_figure_cards(b.key_figures)]
+    right = [html.H3(f"Elevated risk factors ({len(b.elevated)} of 14)", className="h6 mb-1"),
+             elevated_list(b.elevated),
+             html.P([f"All 14 factors: {b.factor_counts}. ", html.A("Details", href="#risk-factors")],
+                    className="small text-muted mb-0")]
+    grid = dbc.Row([dbc.Col(left, lg=7, className="mb-2"), dbc.Col(right, lg=5)], className="g-3")
+    return Section.of(lvl, ewp, grid, html.P(b.summary, id="co-summary", className="small mt-2"),
+                      sources=b.sources)
+
+
+def key_figure_cards(figs: tuple[vm.KeyFigure, ...]) -> Any:
+    if not figs:
+        return html.P("No key figures in the warehouse for this country.", className="text-muted")
+    return html.Div([_card(f) for f in figs], id=ids.CO_CARDS, className="key-figures")
+
+
+def _card(f: vm.KeyFigure) -> html.Div:
+    arrow = ARROWS.get(f.direction)
+    change = (html.Div([html.Span(arrow[0], className=f"trend-arrow {arrow[2]}", **{"aria-hidden": "true"}),
+                        html.Span(f" {arrow[1]}: ", className="visually-hidden"), f" {f.change_text}"],
+                       className="small key-change", **{"data-direction": f.direction})
+              if arrow else html.Div(f.change_text or ("not compared: part year" if f.part_year else "no earlier "
+                                                       "value"), className="small text-muted key-change"))
+    title = " · ".join(x for x in (f.unit, f.source, f"range {f.range_text}" if f.range_text else "", f.note) if x)
+    return html.Div([
+        html.Div(f.label, className="small text-muted key-label"),
+        html.Div([html.Span(f.text, className="fs-5 fw-bold", **{"data-indicator": f.indicator_id,
+                                                                 "data-year": str(f.year)}),
+                  html.Span(f" {f.period}", className="small ms-1 key-period")]),
+        change,
+    ], className="key-figure border rounded px-2 py-1", title=title)
+
+
+def elevated_list(factors: tuple[vm.ElevatedFactor, ...]) -> Any:
+    if not factors:
+        return html.P("No risk factor is elevated on the documented rules.", className="small", id="co-elevated")
+    return html.Ul([html.Li([
+        html.Strong(f"{f.factor}. {f.name}"), html.Br(), html.Span(f.sentence),
+        html.Details([html.Summary("rule", className="small text-muted d-inline"),
+                      html.Span(f.rule, className="small text-muted")], className="d-inline ms-1 factor-rule"),
+    ], className="small mb-1") for f in factors], id="co-elevated", className="list-unstyled mb-1")
+
+
+def factors_panel(ctx: Context) -> Section:
+    board_sec = board.risk_factor_board(ctx.code)
+    pillar = board.pillar_one(ctx.code)
+    return board_sec + Section.of(html.H3("Pillar I commitments", className="h6 mt-3"), *pillar.children,
+                                  sources=pillar.sources)
+
+
+def trends_panel(ctx: Context) -> Section:
+    return _levels_and_forecasts(ctx) + trends(ctx.code, ctx.info["name"])
+
+
+def _levels_and_forecasts(ctx: Context) -> Section:
+    """The risk-level timeline with its listings, and the EWP editions table."""
+    code = ctx.code
     hist = data.risk_history(code)
     gc = figures.split_by(hist, "list_id").get(risk.GCR2P, hist.head(0))
+    parts: list[Any] = [board.risk_timeline(code, ctx.info["name"]), _watchlist_badges(hist)]
     if gc.height:
-        latest = gc.row(0, named=True)
-        src_ids.append("r2p_monitor")
-        badge = html.Span([
-            dbc.Badge(latest["risk_level"], color=RISK_BADGE.get(latest["risk_level"], "secondary"),
-                      className="me-2 fs-6", id=ids.CO_RISK_BADGE),
-            html.Span(f"R2P Monitor, as of {latest['as_of']} · "),
-            html.A("source", href=latest["source_url"], target="_blank", rel="noopener noreferrer"),
-        ])
-        history = details(f"Risk-level history ({gc.height} listings)", table(
+        parts.append(details(f"Risk-level history ({gc.height} listings)", table(
             _replaced(gc, gc["as_of"].cast(pl.String)), {"as_of": "As of", "risk_level": "Risk level",
-                                                         "situation": "Situation", "source_url": "Source"}))
-    else:
-        badge = html.Span("Not listed by R2P Monitor in the warehouse.", className="text-muted",
-                          id=ids.CO_RISK_BADGE)
-        history = None
+                                                         "situation": "Situation", "source_url": "Source"})))
     ewp = data.ewp_history(code)
-    with_risk = [i for i, v in enumerate(ewp["onset_risk"].to_list()) if v is not None]
-    if with_risk:
-        last = ewp.row(with_risk[-1], named=True)
-        src_ids.append(_source_of(data.EWP_RISK) or "ewp_sra")
-        onset = last["onset_risk"]
-        risk_text = f"{onset * 100:.1f}%" if onset is not None and onset <= 1 else figures.fmt(onset)
-        rank = f", rank {int(last['rank'])}" if last["rank"] is not None else ""
-        window = (f" ({last['window_start']}–{last['window_end']})" if last.get("window_end") else "")
-        ewp_block = html.Div([
-            html.Span(f"Early Warning Project, {last['edition']} edition: risk of a new mass-killing onset within "
-                      f"two years{window} {risk_text}{rank}.", id="co-ewp"),
-            lazy_details("ewp-editions", f"EWP editions ({ewp.height})", md_table(
-                _ewp_percent(ewp), {"edition": "Edition", "window_start": "Window from", "window_end": "to",
-                                    "onset_risk": "Onset risk, 2 yr (%)", "onset_risk_1yr": "1 yr (%)",
-                                    "rank": "Rank"})),
-        ])
-    else:
-        ewp_block = html.Span("No Early Warning Project forecast in the warehouse.", className="text-muted",
-                              id="co-ewp")
-    region = " · ".join(x for x in (info.get("m49_region"), info.get("m49_subregion")) if x)
-    return html.Div([
-        html.H1(f"{info['name']}", className="h2 mb-0", id="co-name"),
-        html.P(f"{code} · {region}", className="text-muted mb-1"),
-        html.Div(badge, className="mb-1"),
-        _watchlist_badges(hist),
-        history,
-        board.risk_timeline(code, info["name"]),
-        html.Div(ewp_block, className="small"),
-    ], className="border-bottom pb-2")
+    if ewp.height:
+        parts.append(lazy_details("ewp-editions", f"EWP editions ({ewp.height})", md_table(
+            _ewp_percent(ewp), {"edition": "Edition", "window_start": "Window from", "window_end": "to",
+                                "onset_risk": "Onset risk, 2 yr (%)", "onset_risk_1yr": "1 yr (%)",
+                                "rank": "Rank"})))
+    return Section.of(*parts, sources=["r2p_monitor"] if hist.height else [])
 
 
 def _watchlist_badges(hist: pl.DataFrame) -> html.Div | None:
@@ -179,7 +246,7 @@ def _watchlist_badges(hist: pl.DataFrame) -> html.Div | None:
     if not own:
         return None
     return html.Div([html.Span([
-        dbc.Badge(r["risk_level"], color=RISK_BADGE.get(r["risk_level"], "secondary"), className="me-1"),
+        level_badge(r["risk_level"], className="me-1"),
         html.Span(f"{risk.list_label(r['list_id'])}, as of {r['as_of']}", className="small me-3"),
     ], **{"data-list": r["list_id"]}) for r in own], id="co-watchlists", className="mb-1")
 
@@ -196,148 +263,30 @@ def _replaced(df: pl.DataFrame, *columns: pl.Series) -> pl.DataFrame:
     return pl.DataFrame([new.get(c.name, c) for c in df.get_columns()])
 
 
-def _source_of(indicator_id: str) -> str | None:
-    info = data.indicator_info(indicator_id)
-    return info["source_id"] if info else None
+def events_panel(ctx: Context) -> Section:
+    return Section.of(event_section(ctx.code, ctx.years, ctx.values), sources=["ucdp_ged"] if ctx.years else [])
 
 
-# ----------------------------------------------------------------------------------------------- cards
+def narrative_panel(ctx: Context) -> Section:
+    return Section.of(narrative_section(ctx.code))
 
-CARD_INDICATORS = (
-    ("ucdp_state_based_deaths", "State-based deaths"),
-    ("ucdp_nonstate_deaths", "Non-state deaths"),
-    ("ucdp_onesided_deaths", "One-sided deaths (civilians targeted)"),
-    ("unhcr_refugees_origin", "Refugees from the country"),
-    ("unhcr_idps", "IDPs"),
-    ("pts_amnesty", "PTS (Amnesty)"),
-    ("pts_hrw", "PTS (HRW)"),
-    ("pts_state_dept", "PTS (State Dept)"),
-    ("population", "Population"),
+
+# The page, top to bottom. Adding a section is one entry (a builder taking the Context and returning a Section).
+PANELS: tuple[Panel, ...] = (
+    Panel("summary", "Summary", summary_panel, heading="-"),
+    Panel("risk-factors", "Risk factors", factors_panel, heading="Risk factors (UN Framework of Analysis)"),
+    Panel("trends", "Trends", trends_panel),
+    Panel("events", "Events", events_panel, heading="Events (UCDP GED)"),
+    Panel("narrative", "Narrative", narrative_panel),
 )
-
-
-@data.cached  # used twice per page (cards and summary); callers only read it
-def latest_values(code: str) -> dict[str, dict[str, Any]]:
-    """indicator_id → {year, value, low, high} at the latest year with a value (for cards and the summary)."""
-    wanted = tuple(i for i, _ in CARD_INDICATORS) + tuple(f"{i}_{s}" for i in data.DEATH_INDICATORS.values()
-                                                         for s in ("low", "high"))
-    df = data.country_values(code, wanted)
-    # one pass into Python dicts: a Polars filter per indicator and year costs ~0.2 ms each (45 of them)
-    by_year: dict[str, dict[int, Any]] = {}
-    for ind, year, value in zip(df["indicator_id"].to_list(), df["year"].to_list(), df["value"].to_list(),
-                                strict=True):
-        by_year.setdefault(ind, {}).setdefault(year, value)  # first row wins, as a filter()[0] did
-    out: dict[str, dict[str, Any]] = {}
-    for ind, _ in CARD_INDICATORS:
-        years = by_year.get(ind)
-        if not years:
-            continue
-        year = int(max(years))
-        row = {"year": year, "value": years[year], "previous": years.get(year - 1)}
-        for s in ("low", "high"):
-            row[s] = by_year.get(f"{ind}_{s}", {}).get(year)
-        out[ind] = row
-    return out
-
-
-def key_figure_rows(code: str, src_ids: list[str]) -> list[dict[str, Any]]:
-    """The key figures as rows (label, value, unit, year, source, low–high range): the cards and the briefing pack
-    both read these, so they always agree."""
-    vals = latest_values(code)
-    rows: list[dict[str, Any]] = []
-    for ind, label in CARD_INDICATORS:
-        if ind not in vals:
-            continue
-        v = vals[ind]
-        info = data.indicator_info(ind) or {}
-        src_ids.append(info.get("source_id", ""))
-        rng = (f"{figures.fmt(v['low'])}–{figures.fmt(v['high'])}"
-               if v.get("low") is not None and v.get("high") is not None else "")
-        rows.append({"indicator_id": ind, "label": label, "value": figures.fmt(v["value"]), "raw": v["value"],
-                     "unit": str(info.get("unit", "")), "year": str(v["year"]), "range": rng,
-                     "source": str(info.get("source_title") or info.get("source_id", ""))})
-    same_year = vals.get("ucdp_onesided_deaths", vals.get("ucdp_state_based_deaths", {})).get("year")
-    civ = _civilian_deaths(code, same_year)
-    if civ:
-        src_ids.append("ucdp_ged")
-        rows.append({"indicator_id": "ged_civilian_deaths", "label": "Civilian deaths (GED events, all violence types)",
-                     "value": figures.fmt(civ["value"]), "raw": civ["value"], "unit": "deaths",
-                     "year": str(civ["year"]), "range": "", "source": f"UCDP GED {civ['versions']}"})
-    return rows
-
-
-def key_figures(code: str, src_ids: list[str]) -> html.Div:
-    cards = [_card(r["indicator_id"], r["label"], r["value"], r["unit"], r["year"], r["source"],
-                   f"range {r['range']}" if r["range"] else "") for r in key_figure_rows(code, src_ids)]
-    if not cards:
-        return html.P("No key figures in the warehouse for this country.", className="text-muted")
-    return dbc.Row([dbc.Col(c, xs=6, md=4, lg=3, className="mb-2") for c in cards], className="g-2",
-                   id=ids.CO_CARDS)
-
-
-def _civilian_deaths(code: str, year: int | None) -> dict[str, Any] | None:
-    """Civilian deaths summed over GED events, for the year of the country-year cards (the latest GED year may be a
-    partial year of candidate events), else the latest year."""
-    tot = data.event_totals(code)
-    if tot.height == 0 or tot["deaths_civilians"].null_count() == tot.height:
-        return None
-    if year is None or year not in tot["year"].to_list():
-        year = int(tot["year"].max())
-    keep = tot["year"] == year  # Series filters: a frame gather costs ~0.25 ms in a render
-    versions = {v.strip() for vs in tot["versions"].filter(keep).to_list() if vs for v in vs.split(",") if v.strip()}
-    return {"year": year, "value": tot["deaths_civilians"].filter(keep).sum(), "versions": ", ".join(sorted(versions))}
-
-
-def _card(ind: str, label: str, value: str, unit: str, year: int | str, source: str, extra: str) -> dbc.Card:
-    return dbc.Card(dbc.CardBody([
-        html.Div(label, className="small text-muted"),
-        html.Div(value, className="fs-4 fw-bold", **{"data-indicator": ind, "data-year": str(year)}),
-        html.Div(extra, className="small") if extra else None,
-        html.Div(f"{unit} · {year} · {source}", className="small text-muted"),
-    ]), className="h-100 key-figure")
-
-
-# --------------------------------------------------------------------------------------------- summary
-
-
-def what_the_data_says(code: str, name: str) -> str:
-    """Sentences generated only from warehouse values (no adjectives beyond rises/falls)."""
-    vals = latest_values(code)
-    parts: list[str] = []
-    deaths = [(vt, vals[i]) for vt, i in data.DEATH_INDICATORS.items() if i in vals]
-    if deaths:
-        year = max(v["year"] for _, v in deaths)
-        items = [f"{figures.fmt(v['value'])} {vt}" for vt, v in deaths if v["year"] == year]
-        parts.append(f"In {year}, UCDP recorded {', '.join(items)} deaths (best estimates) in {name}.")
-        one = vals.get("ucdp_onesided_deaths")
-        if one and one["previous"] is not None and one["year"] == year:
-            diff = one["value"] - one["previous"]
-            verb = "up" if diff > 0 else "down" if diff < 0 else "unchanged"
-            parts.append(f"One-sided violence against civilians was {verb}"
-                         f"{'' if verb == 'unchanged' else ' ' + figures.fmt(abs(diff))} from {year - 1} "
-                         f"({figures.fmt(one['previous'])}).")
-    for ind, label in (("unhcr_refugees_origin", "refugees originating from the country"), ("unhcr_idps", "IDPs")):
-        if ind in vals:
-            parts.append(f"UNHCR counted {figures.fmt(vals[ind]['value'])} {label} in {vals[ind]['year']}.")
-    pts = [(ind, vals[ind]) for ind in data.PTS_INDICATORS if ind in vals]
-    if pts:
-        year = max(v["year"] for _, v in pts)
-        scores = ", ".join(f"{ind.removeprefix('pts_').replace('_', ' ')} {figures.fmt(v['value'])}"
-                           for ind, v in pts if v["year"] == year)
-        parts.append(f"Political Terror Scale scores for {year} (1 best – 5 worst): {scores}.")
-    hist = data.risk_history(code)
-    gc = [i for i, v in enumerate(hist["list_id"].to_list()) if v == risk.GCR2P]
-    if gc:
-        r = hist.row(gc[0], named=True)
-        parts.append(f"The Global Centre for R2P listed it as '{r['risk_level']}' as of {r['as_of']}.")
-    return " ".join(parts) or "The warehouse holds no figures for this country yet."
 
 
 # ---------------------------------------------------------------------------------------------- trends
 
 
-def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
+def trends(code: str, name: str) -> Section:
     out: list[Any] = []
+    src_ids: list[str] = []  # local to this section: returned with what it shows
     have = set(data.country_indicator_ids(code))
     # deaths by violence type with low-high ranges
     ids3 = [i for i in data.DEATH_INDICATORS.values() if i in have]
@@ -346,11 +295,17 @@ def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
         long = _deaths_long(data.country_values(code, want), ids3)
         srcs = _sources_of(ids3, src_ids)
         out.append(_chart("co-deaths", figures.time_series(
-            long, f"{name}: deaths by type of violence", "Best estimate; shaded band = low–high estimate",
-            srcs, _span(long), "deaths", colours=figures.VIOLENCE_COLOURS), long, "Deaths by type of violence"))
+            long, f"{name}: deaths by type of violence", "Best estimate; shaded band = low–high estimate "
+            "(y axis fitted to the best estimates)", srcs, _span(long), "deaths", colours=figures.VIOLENCE_COLOURS,
+            fit_to_value=True), long, "Deaths by type of violence"))
     out += _simple_series(code, name, data.DISPLACEMENT_INDICATORS, have, src_ids, "co-displacement",
                           f"{name}: displacement", "Refugees and asylum-seekers from the country; IDPs inside it",
                           "people")
+    idps = vm.idp_figures(code)
+    if len(idps) > 1:
+        out.append(html.Div([html.P("Why the IDP figures differ:", className="small mb-0 fw-bold"), html.Ul([
+            html.Li(f"{label}: {value} ({year}). {definition}", className="small") for label, value, year,
+            definition in idps], className="mb-2")], id="co-idp-note"))
     out += _simple_series(code, name, data.PTS_INDICATORS, have, src_ids, "co-pts", f"{name}: Political Terror Scale",
                           "Three coders; 1 = secure rule of law … 5 = terror extends to the whole population", "score",
                           yrange=(0.5, 5.5))
@@ -358,7 +313,8 @@ def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
                     and str((data.indicator_info(i) or {}).get("unit", "")).startswith("index"))
     vdem = tuple([i for i in VDEM_PREFERRED if i in have] + others)[:6]
     out += _simple_series(code, name, vdem, have, src_ids, "co-vdem", f"{name}: V-Dem indices",
-                          "Expert-coded indices, 0–1", "index", yrange=(0, 1))
+                          "Expert-coded indices, 0–1; last 30 years, three indices shown (click the legend for "
+                          "more)", "index", yrange=(0, 1), recent_years=30, visible=3)
     ewp = data.ewp_history(code)
     if ewp.height and ewp["onset_risk"].null_count() < ewp.height:
         long = _ewp_long(ewp)
@@ -369,7 +325,7 @@ def trends(code: str, name: str, src_ids: list[str]) -> list[Any]:
                 _span(long), "%"), long, "EWP onset risk by edition"))
     if not out:
         out.append(html.P("No time series in the warehouse for this country.", className="text-muted"))
-    return out
+    return Section.of(*out, sources=src_ids)
 
 
 def _ewp_long(ewp: pl.DataFrame) -> pl.DataFrame:
@@ -410,7 +366,8 @@ def _deaths_long(df: pl.DataFrame, ids3: list[str]) -> pl.DataFrame:
 
 
 def _simple_series(code: str, name: str, inds: tuple[str, ...], have: set[str], src_ids: list[str], gid: str,
-                   title: str, subtitle: str, unit: str, yrange: tuple[float, float] | None = None) -> list[Any]:
+                   title: str, subtitle: str, unit: str, yrange: tuple[float, float] | None = None,
+                   recent_years: int | None = None, visible: int | None = None) -> list[Any]:
     inds = tuple(i for i in inds if i in have)
     if not inds:
         return []
@@ -420,7 +377,7 @@ def _simple_series(code: str, name: str, inds: tuple[str, ...], have: set[str], 
     long = pl.DataFrame([df["year"], df["value"],
                          pl.Series("series", [labels[i] for i in df["indicator_id"].to_list()], dtype=pl.String)])
     fig = figures.time_series(long, title, subtitle, _sources_of(list(inds), src_ids), _span(long), unit,
-                              yrange=yrange)
+                              yrange=yrange, recent_years=recent_years, visible=visible)
     return [_chart(gid, fig, long, title)]
 
 
@@ -456,9 +413,11 @@ def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]
         dbc.Row([
             dbc.Col([dbc.Label("Years", html_for=ids.CO_YEARS),
                      dcc.RangeSlider(id=ids.CO_YEARS, min=yrs[0], max=yrs[1], step=1, value=[y0, y1], marks=marks,
-                                     allowCross=False, tooltip={"placement": "bottom"})], md=8),
+                                     allowCross=False, tooltip={"placement": "bottom"},
+                                     allow_direct_input=False)], md=8),  # its number boxes had no label (axe)
             dbc.Col([dbc.Label("Violence type", html_for=ids.CO_TYPES),
-                     dcc.Checklist(id=ids.CO_TYPES, options=[{"label": f" {VT_LABELS[v]}", "value": v}
+                     # native checkboxes with their labels (dcc.Checklist nested them: axe 'nested-interactive')
+                     dbc.Checklist(id=ids.CO_TYPES, options=[{"label": VT_LABELS[v], "value": v}
                                                              for v in data.VIOLENCE_TYPES],
                                    value=values["types"], inline=False)], md=4),
         ]),
@@ -475,8 +434,9 @@ def build_events(code: str, y0: int, y1: int, types: list[str]) -> tuple[Any, st
     name = data.country_names().get(code, code)
     bbox = _bbox(code)
     src = "UCDP Georeferenced Event Dataset (GED)"
-    fig = figures.event_map(df, aggregated, f"{name}: UCDP GED events, {y0}–{y1}",
-                            ", ".join(types_t) or "no violence type selected", src, f"{y0}–{y1}", bbox)
+    span = event_span(code, int(y0), int(y1))
+    fig = figures.event_map(df, aggregated, f"{name}: UCDP GED events, {span}",
+                            ", ".join(types_t) or "no violence type selected", src, span, bbox)
     n_events = int(df["events"].sum()) if df.height else 0
     deaths = int(df["deaths"].sum()) if df.height else 0
     note = (f"{n_events:,} events with {deaths:,} deaths (best estimate) match; "
@@ -487,6 +447,15 @@ def build_events(code: str, y0: int, y1: int, types: list[str]) -> tuple[Any, st
                                                                    "events": "Events", "deaths": "Deaths (best)"}))
     qs = params.encode({"from": y0, "to": y1, "types": list(types_t) or ["none"]})
     return fig, note, tbl, qs
+
+
+def event_span(code: str, y0: int, y1: int) -> str:
+    """'1989–2026 (2026 to 30 Apr)' when the last year is a part year of candidate events, else '1989–2024'."""
+    cover = country_q.event_coverage(code)
+    span = f"{y0}–{y1}" if y0 != y1 else str(y0)
+    if cover and cover[1].year == y1 and (cover[1].month, cover[1].day) != (12, 31):
+        span += f" ({y1} to {cover[1].day} {vm.MONTHS[cover[1].month - 1]})"
+    return span
 
 
 def _by_violence_type(df: pl.DataFrame, types: tuple[str, ...]) -> pl.DataFrame:
@@ -532,11 +501,12 @@ def update_events(years: list[int], types: list[str], code: str) -> tuple:
 def narrative_section(code: str) -> html.Div:
     nar = narratives.load(code)
     if nar is None or not nar.sections:
+        how_to = (html.P(["Analysts add one as ", html.Code(f"data/curated/countries/{code}.md"), " with front "
+                          "matter (author, date, sources) and the sections " + " · ".join(narratives.SECTIONS) + "."],
+                         className="small text-muted analyst-note") if analyst_mode() else None)
         return html.Div([
-            html.P(["No curated narrative for this country yet. Analysts add one as ",
-                    html.Code(f"data/curated/countries/{code}.md"), " with front matter (author, date, sources) and "
-                    "the sections " + " · ".join(narratives.SECTIONS) + ". Nothing on this page is written by the "
-                    "dashboard except the data summary above."], className="text-muted"),
+            html.P("No curated narrative for this country yet. Nothing on this page is written by the dashboard "
+                   "except the data summary.", className="text-muted"), how_to,
         ], id="co-narrative")
     parts: list[Any] = [html.P(f"By {nar.author or 'unknown author'}, {nar.date or 'undated'}.",
                                className="small text-muted")]

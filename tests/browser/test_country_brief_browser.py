@@ -1,0 +1,127 @@
+"""The country page as a one-screen brief, measured in a real browser (Chromium via Playwright) at 1440×900 and
+390×844 on the real warehouse: what is above the fold, no horizontal overflow, chart toolbars out of the Tab order,
+a sticky section menu, a wide event map. (axe-core checks of /country/<ISO3> belong to the site-wide harness.)"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from bench.bench_browser import ARGS, CHROMIUM
+
+pytestmark = pytest.mark.shared
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no chromium at {CHROMIUM}", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def base_url(shared_warehouse):
+    from werkzeug.serving import make_server
+
+    from dashboard.server import create_app
+
+    app = create_app(shared_warehouse)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, base_url: str, width: int, height: int, bypass_csp: bool = False):
+    page = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp).new_page()
+    page.goto(f"{base_url}/country/SDN")
+    page.wait_for_selector("#co-event-map .scattergeo", timeout=30_000)
+    return page
+
+
+def bottom(page, selector: str) -> float:
+    return page.evaluate(f"() => document.querySelector({selector!r}).getBoundingClientRect().bottom")
+
+
+def test_first_screen_answers_the_brief_at_1440(browser, base_url):
+    page = open_page(browser, base_url, 1440, 900)
+    for sel in ("#co-risk-badge", "#co-level-age", "#co-ewp", "#co-menu"):
+        assert bottom(page, sel) <= 900, sel
+    assert "2024-09-01" in page.inner_text("#co-level-age") and "ago" in page.inner_text("#co-level-age")
+    assert " of " in page.inner_text("#co-ewp")
+    cards = page.evaluate("() => [...document.querySelectorAll('#co-cards .key-figure')]"
+                          ".map(e => e.getBoundingClientRect().bottom)")
+    assert len(cards) >= 8 and max(cards) <= 900
+    arrows = page.evaluate("() => [...document.querySelectorAll('#co-cards .trend-arrow')]"
+                           ".map(e => e.getBoundingClientRect().bottom)")
+    assert arrows and max(arrows) <= 900
+    factors = page.evaluate("() => [...document.querySelectorAll('#co-elevated > li')]"
+                            ".map(e => [e.getBoundingClientRect().bottom, e.innerText])")
+    assert factors and max(b for b, _ in factors) <= 900
+    assert not any("≥" in t.split("rule")[0] for _, t in factors)  # the rule is behind its <details>
+    # the part year is labelled as such
+    assert "to date, Jan–" in page.inner_text("#co-cards")
+
+
+def test_no_overflow_sticky_menu_and_wide_event_map_at_1440(browser, base_url):
+    page = open_page(browser, base_url, 1440, 900)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1440
+    column = page.evaluate("() => document.querySelector('#events').getBoundingClientRect().width")
+    geo = page.evaluate("() => document.querySelector('#co-event-map .geo').getBoundingClientRect().width")
+    assert geo >= 0.6 * column, (geo, column)
+    page.click("#co-menu a[href='#trends']")
+    page.wait_for_timeout(300)
+    assert abs(page.evaluate("() => document.querySelector('#co-menu').getBoundingClientRect().top")) < 2
+
+
+def test_modebar_is_out_of_the_tab_order(browser, base_url):
+    page = open_page(browser, base_url, 1440, 900)
+    page.hover("#co-deaths .js-plotly-plot")
+    page.wait_for_timeout(300)
+    tabbable = page.evaluate("() => [...document.querySelectorAll('.modebar-btn')].filter(b => b.tabIndex >= 0)"
+                             ".length")
+    assert tabbable == 0
+    stops = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("() => { const e = document.activeElement; return (e.closest('#co-menu') ? "
+                                   "'menu' : '') + e.tagName + ' ' + (e.innerText || '').slice(0, 30) }"))
+    assert any(s.startswith("menu") for s in stops), stops  # the section menu comes early
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, base_url):
+    page = open_page(browser, base_url, 390, 844)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, width
+    assert bottom(page, "#co-risk-badge") <= 844
+    wide = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                         ".filter(e => e.getBoundingClientRect().right > 391).length")
+    assert wide == 0
+
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"  # vendored by the site-wide axe harness
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_axe_finds_no_serious_violation_on_the_country_page(browser, base_url, width, height):
+    import os
+
+    axe = Path(os.environ.get("R2P_AXE_JS", AXE))
+    if not axe.is_file():
+        pytest.skip(f"axe-core not vendored at {axe} (the site-wide accessibility harness adds it)")
+    page = open_page(browser, base_url, width, height, bypass_csp=True)  # axe is injected as an inline script
+    page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                           ".map(v => ({id: v.id, impact: v.impact, n: v.nodes.length, "
+                           "where: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
+    # html-has-lang is the site's index page (app-wide, fixed with the site-wide harness), not this page's
+    serious = [v for v in result if v["impact"] in ("serious", "critical") and v["id"] != "html-has-lang"]
+    assert serious == [], serious
