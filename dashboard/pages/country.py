@@ -24,6 +24,7 @@ from dashboard.components import (
     url_sync,
 )
 from dashboard.export.links import pack_buttons
+from dashboard.sections import response as response_section
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -105,6 +106,7 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
         *trends(code, info["name"], src_ids),
         html.H2("Events (UCDP GED)", className="h5 mt-3"),
         event_section(code, yrs, values),
+        html.H2("International response", className="h5 mt-3"), response_section.section(code, info["name"]),
         html.H2("Narrative", className="h5 mt-3"),
         narrative_section(code),
         source_list(data.source_lines(list(dict.fromkeys(src_ids))), heading="Sources for every figure on this page"),

@@ -1,0 +1,1 @@
+"""Read-only, parameterised warehouse queries per feature (through dashboard.data\x27s cache)."""

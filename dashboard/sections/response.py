@@ -1,0 +1,143 @@
+"""Country page section "International response", by the Framework for Action's four spheres.
+
+National (Pillar I commitments), bilateral (the analyst-evidence slot), regional (memberships, suspensions) and
+multilateral (UN peace operations, sanctions, Security Council outcomes and vetoes, ICC, HRC). Every item shows
+its source link and as-of date; an empty sphere says what the loaded sources cover, never "none".
+Also: the pure figure builders (Security Council outcomes per year, Geo-PKO layer) and the pack page content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import polars as pl
+from dash import html
+
+from dashboard import data
+from dashboard.components import graph, source_list
+from dashboard.figures import apply_template
+from dashboard.queries import response as q
+
+SECTION_ID = "co-response"
+SC_CHART_ID = "co-response-sc"
+SPHERE_TITLES = {
+    "national": "National — the State's own commitments (Pillar I)",
+    "bilateral": "Bilateral — measures by other States",
+    "regional": "Regional — organisations, memberships and suspensions",
+    "multilateral": "Multilateral — United Nations and the ICC",
+}
+NOTHING = "Nothing recorded in the loaded sources."
+RES_COLOUR, PRST_COLOUR = "#0072B2", "#E69F00"  # Okabe–Ito: colour-blind safe
+
+
+def council_figure(per_year: pl.DataFrame, name: str) -> go.Figure:
+    """Stacked yearly bars of resolutions and presidential statements whose topic names the country (pure)."""
+    traces = []
+    for kind, colour in (("resolution", RES_COLOUR), ("presidential statement", PRST_COLOUR)):
+        part = per_year.filter(pl.col("kind") == kind)
+        traces.append({"type": "bar", "name": kind.capitalize() + "s", "x": part["year"].to_list(),
+                       "y": part["n"].to_list(), "marker": {"color": colour},
+                       "hovertemplate": "%{x}: %{y} " + kind + "(s)<extra></extra>"})
+    years = per_year["year"]
+    span = f"{years.min()}–{years.max()}" if per_year.height else ""
+    fig = {"data": traces, "layout": {"barmode": "stack", "height": 260, "showlegend": True,
+                                      "legend": {"orientation": "h", "y": -0.25}, "yaxis": {"title": "outcomes"},
+                                      "xaxis": {"title": None}}}
+    return apply_template(fig, f"Security Council outcomes naming {name}", f"per year, {span}",
+                          "UN Dag Hammarskjöld Library meeting tables (topic mapped to countries)",
+                          "1946 – June 2022")
+
+
+def deployment_trace(df: pl.DataFrame) -> dict[str, Any]:
+    """Geo-PKO deployment locations as a scattergeo trace for the country event map (pure)."""
+    text = [f"{m} — {loc}<br>{a}–{b}; up to {t or 0:,} troops{' · HQ' if hq else ''}"
+            for m, loc, a, b, t, hq in zip(df["mission"], df["location"], df["first_year"], df["last_year"],
+                                          df["max_troops"], df["hq"], strict=True)] if df.height else []
+    return {"type": "scattergeo", "name": "UN deployments (Geo-PKO)", "lat": df["latitude"].to_list() if df.height
+            else [], "lon": df["longitude"].to_list() if df.height else [], "text": text,
+            "hovertemplate": "%{text}<extra>Geo-PKO v2.3</extra>", "mode": "markers",
+            "marker": {"symbol": "triangle-up", "size": 9, "color": "#009E73", "line": {"width": 1, "color": "#fff"}}}
+
+
+def _item(r: dict[str, Any]) -> html.Li:
+    dates = " – ".join(x for x in (r["start"] or "", r["end"] or "") if x) or "dates not recorded"
+    link = (r["source_url"] or "").split(" ; ")[0]
+    return html.Li([
+        html.Strong(r["name"]), f" · {r['kind']} · ", html.Span(r["status"] or "", className="fw-semibold"),
+        f" · {dates}", html.Br(),
+        html.Span([f"{r['detail']} · " if r["detail"] else "", f"{r['body']} · " if r["body"] else "",
+                   "source: ", html.A(r["source_id"], href=link, target="_blank", rel="noopener noreferrer")
+                   if link else r["source_id"], f" · as of {r['as_of'] or 'undated'}"],
+                  className="small text-muted"),
+    ], **{"data-kind": r["kind"], "data-status": r["status"] or ""})
+
+
+def _sphere(sphere: str, rows: pl.DataFrame, coverage: str, extra: list | None = None) -> html.Div:
+    items = [_item(r) for r in rows.iter_rows(named=True)]
+    body: list = [html.Ul(items, className="mb-1")] if items else []
+    body += extra or []
+    if not body:
+        body = [html.P([NOTHING, html.Br(), html.Span(f"Coverage: {coverage}.", className="small text-muted")],
+                       className="text-muted mb-1")]
+    return html.Div([html.H3(SPHERE_TITLES[sphere], className="h6 mt-2"), *body],
+                    id=f"{SECTION_ID}-{sphere}", **{"data-sphere": sphere, "data-items": str(len(items))})
+
+
+def _bilateral(iso3: str) -> list:
+    ev = q.bilateral_evidence(iso3)
+    return [html.Ul([html.Li([r["claim"], " · ", html.A("source", href=r["citation_url"], target="_blank",
+                                                         rel="noopener noreferrer"), f" · {r['date']}"])
+                     for r in ev.iter_rows(named=True)])] if ev.height else []
+
+
+def _council(iso3: str, name: str) -> list:
+    out: list = []
+    per_year = q.council_outcomes_per_year(iso3)
+    if per_year.height:
+        out.append(graph(SC_CHART_ID, council_figure(per_year, name),
+                         label=f"bar chart: Security Council resolutions and presidential statements naming {name}"))
+        latest = q.council_latest(iso3)
+        out.append(html.P("Latest: " + "; ".join(f"{r['symbol']} ({r['date']}{', ' + r['vote'] if r['vote'] else ''})"
+                                                 for r in latest.iter_rows(named=True)) + " · source: "
+                          "UN Dag Hammarskjöld Library meeting tables, as of 30 June 2022", className="small"))
+    vetoes = q.vetoes(iso3)
+    if vetoes.height:
+        out.append(html.P([html.Strong(f"Vetoed drafts ({vetoes.height}): "), "; ".join(
+            f"{r['draft']} ({r['date']}, {r['vetoed_by']})" for r in vetoes.head(8).iter_rows(named=True)),
+            " · source: World Politics Data Lab veto list, as of Sept 2022"], className="small",
+            id=f"{SECTION_ID}-vetoes"))
+    return out
+
+
+def section(iso3: str, name: str = "") -> html.Div:
+    """The four spheres for one country."""
+    name = name or iso3
+    rows, cover = q.measures(iso3), q.coverage()
+    by = {s: rows.filter(pl.col("sphere") == s) for s in q.SPHERES}
+    spheres = [
+        _sphere("national", by["national"], cover["national"]),
+        _sphere("bilateral", by["bilateral"], cover["bilateral"], _bilateral(iso3)),
+        _sphere("regional", by["regional"], cover["regional"]),
+        _sphere("multilateral", by["multilateral"], cover["multilateral"], _council(iso3, name)),
+    ]
+    note = html.P("What the loaded sources record about responses to the situation — by the Framework for Action's "
+                  "four spheres. Absence here means not recorded in these sources, not that nothing was done.",
+                  className="small")
+    sources = sorted(set(rows["source_id"].drop_nulls().to_list()) | {"unsc_meetings", "unsc_vetoes"})
+    return html.Div([note, dbc.Row([dbc.Col(s, md=6) for s in spheres]),
+                     source_list(data.source_lines(sources), heading="Sources of this section")], id=SECTION_ID)
+
+
+def pack_page(iso3: str) -> dict[str, Any]:
+    """The briefing pack's International response page: a title and, per sphere, lines of text (with sources)."""
+    rows, cover = q.measures(iso3), q.coverage()
+    spheres = {}
+    for s in q.SPHERES:
+        part = rows.filter(pl.col("sphere") == s)
+        spheres[SPHERE_TITLES[s]] = [
+            f"{r['name']} — {r['status']} ({r['start'] or '?'}–{r['end'] or ''}); {r['source_id']}, as of "
+            f"{r['as_of'] or 'undated'}" for r in part.iter_rows(named=True)
+        ] or [f"{NOTHING} Coverage: {cover[s]}."]
+    return {"title": "International response", "spheres": spheres}
