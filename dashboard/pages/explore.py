@@ -142,6 +142,7 @@ def layout(**kwargs: Any) -> html.Div:
                 v["risk"], v["countries"], v["x"], v["y"], v["status"])
     return html.Div([
         html.H1("Explore", className="h3"),
+        dcc.Link("Response gaps: risk, no recorded response", href="/response-gaps", className="small"),
         notices(notes, id=ids.EX_NOTICE),
         controls,
         dbc.Row([dbc.Col(html.Div(out[0], id=ids.EX_SERIES), lg=7),

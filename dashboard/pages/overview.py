@@ -170,6 +170,7 @@ def layout(**kwargs: Any) -> html.Div:
                                 v["list"])
     return html.Div([
         html.H1("Atrocity-risk overview", className="h3"),
+        dcc.Link("Response gaps: risk, no recorded response", href="/response-gaps", className="small"),
         notices(notes, id=ids.OV_NOTICE),
         controls,
         dbc.Row([

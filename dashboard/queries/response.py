@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboard import data
+from dashboard.risk import COMMITMENT_LABELS
 
 MEASURE_COLS = ("iso3", "sphere", "kind", "name", "body", "start", "end", "start_year", "end_year", "status",
                 "detail", "source_id", "source_url", "as_of")
@@ -30,8 +31,11 @@ def measures(iso3: str) -> pl.DataFrame:
             "ORDER BY commitment", [iso3]))
     if not parts:
         return pl.DataFrame(schema={c: pl.String for c in MEASURE_COLS})
-    return pl.concat([p.select(MEASURE_COLS).cast({"start_year": pl.Int64, "end_year": pl.Int64}) for p in parts],
+    out = pl.concat([p.select(MEASURE_COLS).cast({"start_year": pl.Int64, "end_year": pl.Int64}) for p in parts],
                      how="vertical_relaxed")
+    national = pl.col("sphere") == "national"
+    return out.with_columns(pl.when(national).then(pl.col("name").replace(COMMITMENT_LABELS)).otherwise("name")
+                            .alias("name"))
 
 
 @data.cached

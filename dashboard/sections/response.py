@@ -13,7 +13,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
-from dash import html
+from dash import dcc, html
 
 from dashboard import data
 from dashboard.components import graph, source_list
@@ -33,18 +33,19 @@ RES_COLOUR, PRST_COLOUR = "#0072B2", "#E69F00"  # Okabe–Ito: colour-blind safe
 
 
 def council_figure(per_year: pl.DataFrame, name: str) -> go.Figure:
-    """Stacked yearly bars of resolutions and presidential statements whose topic names the country (pure)."""
+    """Yearly counts of resolutions and presidential statements whose topic names the country (pure).
+
+    Lines with markers (the app's plotly.js build has no bar trace); years without an outcome are drawn as 0."""
     traces = []
-    for kind, colour in (("resolution", RES_COLOUR), ("presidential statement", PRST_COLOUR)):
-        part = per_year.filter(pl.col("kind") == kind)
-        traces.append({"type": "bar", "name": kind.capitalize() + "s", "x": part["year"].to_list(),
-                       "y": part["n"].to_list(), "marker": {"color": colour},
-                       "hovertemplate": "%{x}: %{y} " + kind + "(s)<extra></extra>"})
-    years = per_year["year"]
-    span = f"{years.min()}–{years.max()}" if per_year.height else ""
-    fig = {"data": traces, "layout": {"barmode": "stack", "height": 260, "showlegend": True,
-                                      "legend": {"orientation": "h", "y": -0.25}, "yaxis": {"title": "outcomes"},
-                                      "xaxis": {"title": None}}}
+    years = list(range(int(per_year["year"].min()), int(per_year["year"].max()) + 1)) if per_year.height else []
+    for kind, colour, dash in (("resolution", RES_COLOUR, "solid"), ("presidential statement", PRST_COLOUR, "dot")):
+        counts = dict(per_year.filter(pl.col("kind") == kind).select("year", "n").iter_rows())
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": kind.capitalize() + "s", "x": years,
+                       "y": [counts.get(y, 0) for y in years], "line": {"color": colour, "dash": dash, "width": 1.5},
+                       "marker": {"size": 4}, "hovertemplate": "%{x}: %{y} " + kind + "(s)<extra></extra>"})
+    span = f"{years[0]}–{years[-1]}" if years else ""
+    fig = {"data": traces, "layout": {"height": 280, "showlegend": True, "legend": {"orientation": "h", "y": -0.25},
+                                      "yaxis": {"title": "outcomes", "rangemode": "tozero"}, "xaxis": {"title": None}}}
     return apply_template(fig, f"Security Council outcomes naming {name}", f"per year, {span}",
                           "UN Dag Hammarskjöld Library meeting tables (topic mapped to countries)",
                           "1946 – June 2022")
@@ -141,3 +142,25 @@ def pack_page(iso3: str) -> dict[str, Any]:
             f"{r['as_of'] or 'undated'}" for r in part.iter_rows(named=True)
         ] or [f"{NOTHING} Coverage: {cover[s]}."]
     return {"title": "International response", "spheres": spheres}
+
+
+LAYER_ID = "co-pko-layer"
+
+
+def layer_toggle(iso3: str) -> html.Div:
+    """The switch for the Geo-PKO layer on the country event map (off by default)."""
+    df = q.deployments(iso3)
+    label = (f" UN peacekeeping deployment locations (Geo-PKO v2.3, {df['first_year'].min()}–"
+             f"{df['last_year'].max()}, {df.height} locations)" if df.height
+             else " UN peacekeeping deployment locations (Geo-PKO v2.3: none recorded for this country, 1994–2024)")
+    return html.Div(dcc.Checklist(id=LAYER_ID, options=[{"label": label, "value": "pko", "disabled": not df.height}],
+                                  value=[], className="small"), className="mb-1")
+
+
+def add_deployment_layer(fig: go.Figure, iso3: str, on: bool) -> go.Figure:
+    """The event map with the Geo-PKO locations added as a trace when the layer is switched on."""
+    if on:
+        df = q.deployments(iso3)
+        if df.height:
+            fig.add_trace(deployment_trace(df))
+    return fig
