@@ -59,7 +59,10 @@ def _table_of(cols: list[str]) -> Table | None:
 def _reject_pattern(df: pl.DataFrame, col: str, rejects: Rejects, *, required: bool) -> pl.DataFrame:
     """Dates must be (partial) ISO dates; an empty optional date is fine."""
     value = pl.col(col).str.strip_chars()
-    ok = value.str.contains(DATE_RE).fill_null(False)
+    month = value.str.slice(5, 2).cast(pl.Int64, strict=False)
+    real = (value.str.len_chars() < 7) | month.is_between(1, 12)
+    real = real & ((value.str.len_chars() != 10) | value.str.to_date("%Y-%m-%d", strict=False).is_not_null())
+    ok = (value.str.contains(DATE_RE) & real).fill_null(False)
     if not required:
         ok = ok | value.is_null() | (value == "")
     rejects.add_rows(df.filter(~ok), pl.format(f"column '{col}': '{{}}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
