@@ -12,8 +12,8 @@ import pytest
 
 from etl.sources.geo_pko import SOURCE as GEO_PKO
 from etl.sources.response_curated import SOURCE as CURATED
-from etl.sources.unsc_meetings import SOURCE as MEETINGS
 from etl.sources.unsc_meetings import OUTCOME_RE, parse_page, topic_countries
+from etl.sources.unsc_meetings import SOURCE as MEETINGS
 from etl.sources.unsc_vetoes import SOURCE as VETOES
 from tests.conftest import FIXTURES, SHARED, query
 
