@@ -48,6 +48,7 @@ def test_pack_figures_equal_the_warehouse(pack):
     pages, text = pdf_text(body)
     assert 2 <= pages <= 4
     assert "Sudan" in text and f"Page {pages} of {pages}" in text and "Generated " in text
+    assert "International response" in text and "Sudan (Darfur) sanctions regime — active (2005–)" in text
     con = duckdb.connect(str(db), read_only=True)
     try:
         for ind in CARDS:
@@ -105,8 +106,10 @@ def test_slides_have_one_slide_per_chart(pack):
     assert r.status_code == 200
     slides = list(Presentation(io.BytesIO(r.data)).slides)
     n_charts = len(briefing.gather("SDN", {}, render_now=False).charts)
-    assert n_charts >= 5 and len(slides) == 1 + n_charts
-    titles = [sh.text_frame.text for s in slides[1:] for sh in s.shapes if sh.has_text_frame][::2]
+    assert n_charts >= 5 and len(slides) == 2 + n_charts  # cover, charts, International response (issue 17)
+    titles = [sh.text_frame.text for s in slides[1:-1] for sh in s.shapes if sh.has_text_frame][::2]
+    last = " ".join(sh.text_frame.text for sh in slides[-1].shapes if sh.has_text_frame)
+    assert "International response — Sudan" in last and "AU — suspended" in last and "(UNAMID) — closed" in last
     assert "Sudan: deaths by type of violence" in titles
 
 

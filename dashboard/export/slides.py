@@ -13,6 +13,7 @@ from pptx.util import Emu, Inches, Pt
 
 from dashboard.export.briefing import Briefing
 from dashboard.export.charts import APP_NAME
+from dashboard.sections import response as response_section
 
 WIDE = (Inches(13.333), Inches(7.5))
 
@@ -60,6 +61,7 @@ def build_pptx(b: Briefing) -> bytes:
         slide.shapes.add_picture(io.BytesIO(c.png or b""), left, top, width=width, height=height)
         _text(slide, margin, prs.slide_height - bottom, inner, Inches(0.4), c.source, 10)
         slide.notes_slide.notes_text_frame.text = f"{c.title}\n{c.source}\nChart id: {c.chart_id}"
+    response_section.pptx_slide(prs, b.iso3, b.name)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

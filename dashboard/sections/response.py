@@ -164,3 +164,47 @@ def add_deployment_layer(fig: go.Figure, iso3: str, on: bool) -> go.Figure:
         if df.height:
             fig.add_trace(deployment_trace(df))
     return fig
+
+
+PACK_ITEMS = 6  # per sphere in the briefing pack; the country page has the full list
+
+
+def _pack_lines(iso3: str) -> dict[str, list[str]]:
+    page = pack_page(iso3)["spheres"]
+    out = {}
+    for title, lines in page.items():
+        more = len(lines) - PACK_ITEMS
+        out[title] = lines[:PACK_ITEMS] + ([f"… and {more} more on the country page."] if more > 0 else [])
+    return out
+
+
+def pdf_section(pdf: Any, iso3: str) -> None:
+    """The pack's International response part, written with the pack's own heading/para helpers (fpdf2)."""
+    pdf.heading("International response")
+    pdf.para("Recorded measures by the Framework for Action's four spheres, each with its source and as-of date. "
+             "Absence means not recorded in the loaded sources.", size=8)
+    for title, lines in _pack_lines(iso3).items():
+        pdf.para(title, size=8.5)
+        pdf.para("\n".join("- " + x for x in lines), size=7.5, height=3.6)
+
+
+def pptx_slide(prs: Any, iso3: str, name: str = "") -> None:
+    """One slide "International response" (python-pptx): the four spheres as short bulleted text."""
+    from pptx.util import Inches, Pt
+
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    margin, width = Inches(0.5), prs.slide_width - Inches(1.0)
+    title = slide.shapes.add_textbox(margin, Inches(0.25), width, Inches(0.6)).text_frame
+    title.text = f"International response — {name or iso3}"
+    title.paragraphs[0].runs[0].font.size, title.paragraphs[0].runs[0].font.bold = Pt(24), True
+    frame = slide.shapes.add_textbox(margin, Inches(1.0), width, prs.slide_height - Inches(1.4)).text_frame
+    frame.word_wrap = True
+    first = True
+    for heading, lines in _pack_lines(iso3).items():
+        for text, size, bold in [(heading, 13, True), *((f"• {x}", 10, False) for x in lines)]:
+            para = frame.paragraphs[0] if first else frame.add_paragraph()
+            first = False
+            run = para.add_run()
+            run.text, run.font.size, run.font.bold = text, Pt(size), bold
+    slide.notes_slide.notes_text_frame.text = ("International response: recorded measures only (not a judgement); "
+                                               "sources and as-of dates per line; full list on the country page.")
