@@ -15,7 +15,7 @@ from dash import Dash, html
 from dashboard import data, fast_json, plotly_bundle, response_cache, security
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("overview", "country", "explore", "sources", "not_found_404")
+PAGES = ("overview", "country", "explore", "sources", "response_gaps", "not_found_404")
 _APP: Dash | None = None
 
 

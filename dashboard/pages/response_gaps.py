@@ -86,7 +86,10 @@ def build(min_factors: int, years: int, listed: str) -> tuple[Any, Any, str, str
                                  + (" or an R2P Monitor listing" if listed == "yes" else ""),
                                  "response tables (ICC, UN sanctions, UN peace operations, HRC, Security Council "
                                  "outcomes) and risk-factor ratings", window)
-    tbl = md_table(df, {"name": "Country", "elevated_factors": "Elevated factors", "factors": "Which factors",
+    display = df.with_columns(pl.col("last_multilateral_year").cast(pl.String).fill_null("none recorded"),
+                              pl.when(pl.col("r2p_listed")).then(pl.lit("listed")).otherwise(pl.lit(""))
+                              .alias("r2p_listed")) if df.height else df
+    tbl = md_table(display, {"name": "Country", "elevated_factors": "Elevated factors", "factors": "Which factors",
                         "r2p_listed": "R2P Monitor listing", "last_multilateral_year": "Last multilateral measure"},
                    max_rows=250, links={"name": lambda r: f"/country/{r['iso3']}"}) if df.height else \
         html.P("No country meets both conditions in the loaded sources.", className="text-muted")
