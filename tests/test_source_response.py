@@ -120,17 +120,18 @@ def test_bad_files_never_stop_the_update(tmp_path):
     from etl.runner import update
 
     raw = tmp_path / "raw"
-    for name in ("response", "unsc-dhl-meetings", "unsc-vetoes", "geo-pko"):
+    for name in ("response", "unsc-dhl-meetings", "unsc-vetoes", "geo-pko", "un-nonun-peacekeeping"):
         shutil.copytree(FIXTURES / name, raw / name)
     db = tmp_path / "w.duckdb"
     report = update(db=db, from_dir=raw, quiet=True,
-                    only=["response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko"])
+                    only=["response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko", "un_nonun_peacekeeping"])
     assert report.published
     status = {r.source.id: r.status for r in report.runs}
-    assert {status[s] for s in ("response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko")} == {"ok"}
-    n_rejects = query(db, "SELECT count(*) FROM rejects WHERE source_id IN ('response_curated', 'unsc_meetings', "
-                          "'unsc_vetoes', 'geo_pko')")[0][0]
-    assert n_rejects == 3 + 1 + 3 + 2 + 2 + 2 + 2 + 3  # icc, sanctions, pko, hrc, regional, meetings, vetoes, geo
+    mine = ("response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko", "un_nonun_peacekeeping")
+    assert {status[s] for s in mine} == {"ok"}
+    n_rejects = query(db, "SELECT count(*) FROM rejects WHERE source_id IN (?, ?, ?, ?, ?)", list(mine))[0][0]
+    assert n_rejects == 3 + 1 + 3 + 2 + 2 + 2 + 2 + 3 + 3  # icc, sanctions, pko, hrc, regional, meetings, vetoes,
+    # geo-pko, non-UN peacekeeping
     files = {r[0] for r in query(db, "SELECT file_name FROM sources WHERE source_id = 'response_curated'")}
     assert len(files) == 5
 
@@ -178,7 +179,7 @@ def test_real_terminated_sanctions_regime_liberia(wh):
 def test_real_country_with_different_regional_statuses_sudan(wh):
     src = {(r["org"], r["status"]) for r in _csv("regional-organisations.csv") if r["iso3"] == "SDN"}
     got = {(b, s) for b, s in query(wh, "SELECT body, status FROM response_measures WHERE iso3 = 'SDN' "
-                                        "AND sphere = 'regional'")}
+                                        "AND sphere = 'regional' AND source_id = 'response_curated'")}
     assert got == src
     assert ("AU", "suspended") in got and ("IGAD", "member") in got  # two organisations, two statuses
 
@@ -253,3 +254,27 @@ def test_real_vetoes_and_deployments(wh):
     got = query(wh, "SELECT count(*), min(year), max(year) FROM pko_deployments WHERE mission = 'UNAMID' "
                     "AND iso3 = 'SDN'")[0]
     assert got == (len(unamid), min(int(r["year"]) for r in unamid), max(int(r["year"]) for r in unamid))
+
+
+def test_non_un_peacekeeping_fixture(ctx):
+    from etl.sources.un_nonun_peacekeeping import SOURCE as NON_UN
+
+    result = NON_UN.read_file(FIXTURES / "un-nonun-peacekeeping" / "UN_and_NonUN_Peacekeeping_v2-2019.csv", ctx)
+    _accounted(result)
+    assert result.rows_excluded == 1  # UNAMID (org 1): the UN peace-operations table is its record
+    reasons = _reasons(result)
+    assert "'2013-13-01' is not a date" in reasons[5] and "unknown gw '999'" in reasons[6]
+    assert "'4.0' is not 1 (UN), 2 (regional) or 3 (coalition)" in reasons[7]
+    rows = {r["name"]: r for r in result.tables["response_measures"].to_dicts()}
+    assert (rows["AMIS"]["iso3"], rows["AMIS"]["sphere"], rows["AMIS"]["start"], rows["AMIS"]["end"],
+            rows["AMIS"]["status"]) == ("SDN", "regional", "2004-06", "2004-07", "ended")
+    assert (rows["AMISOM"]["status"], rows["AMISOM"]["end_year"]) == ("ongoing at dataset end (Dec 2016)", None)
+
+
+def test_real_regional_operation_amis_in_sudan(wh):
+    path = SHARED / "data" / "raw" / "un-nonun-peacekeeping" / "UN_and_NonUN_Peacekeeping_v2-2019.csv"
+    with path.open(encoding="utf-8") as fh:
+        months = sorted(r["date"] for r in csv.DictReader(fh) if r["mission"] == "AMIS" and r["ccode"] == "625")
+    got = query(wh, 'SELECT sphere, start, "end", status FROM response_measures WHERE iso3 = \'SDN\' '
+                    "AND source_id = 'un_nonun_peacekeeping' AND name = 'AMIS'")
+    assert got == [("regional", months[0][:7], months[-1][:7], "ended")]

@@ -117,8 +117,9 @@ def response_gaps(min_factors: int, years: int, r2p_listed: bool) -> pl.DataFram
     """Countries with elevated risk and no multilateral measure recorded as active in the last ``years`` years.
 
     Elevated risk: at least ``min_factors`` risk factors rated elevated (risk_factor_status), or, with
-    ``r2p_listed``, a current Global Centre for R2P listing. A measure counts when it was in force in the window
-    (started before its end and not ended before its start) or a Security Council outcome named the country."""
+    ``r2p_listed``, a current Global Centre for R2P listing. A multilateral measure counts when its end year (or,
+    without one, the year of its as-of date) falls in the window, or a Security Council outcome named the country
+    in the window."""
     if not data.has("risk_factor_status"):
         return pl.DataFrame()
     w = data.warehouse()
@@ -126,7 +127,9 @@ def response_gaps(min_factors: int, years: int, r2p_listed: bool) -> pl.DataFram
               if r2p_listed and data.has("r2p_risk_levels") else "SELECT NULL::VARCHAR AS iso3 WHERE false")
     has_measures = data.has("response_measures")
     has_sc = data.has("security_council_outcomes")
-    measure_sql = ("SELECT iso3, max(coalesce(end_year, 9999)) AS last_year FROM response_measures "
+    # a measure without an end year counts as in force up to its as-of date (the latest evidence), not forever
+    measure_sql = ("SELECT iso3, max(coalesce(end_year, TRY_CAST(left(as_of, 4) AS BIGINT), 9999)) AS last_year "
+                   "FROM response_measures "
                    "WHERE sphere = 'multilateral' GROUP BY iso3") if has_measures else \
         "SELECT NULL::VARCHAR AS iso3, NULL::BIGINT AS last_year WHERE false"
     sc_sql = ("SELECT unnest(iso3_list) AS iso3, max(year) AS last_year FROM security_council_outcomes GROUP BY 1"
