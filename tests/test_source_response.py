@@ -120,18 +120,21 @@ def test_bad_files_never_stop_the_update(tmp_path):
     from etl.runner import update
 
     raw = tmp_path / "raw"
-    for name in ("response", "unsc-dhl-meetings", "unsc-vetoes", "geo-pko", "un-nonun-peacekeeping"):
+    for name in ("response", "unsc-dhl-meetings", "unsc-vetoes", "geo-pko", "un-nonun-peacekeeping",
+                 "cr-unsc-crosswalk", "un-peace-operations-psdh"):
         shutil.copytree(FIXTURES / name, raw / name)
     db = tmp_path / "w.duckdb"
     report = update(db=db, from_dir=raw, quiet=True,
-                    only=["response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko", "un_nonun_peacekeeping"])
+                    only=["response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko", "un_nonun_peacekeeping",
+                          "cr_unsc", "psdh_missions"])
     assert report.published
     status = {r.source.id: r.status for r in report.runs}
-    mine = ("response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko", "un_nonun_peacekeeping")
+    mine = ("response_curated", "unsc_meetings", "unsc_vetoes", "geo_pko", "un_nonun_peacekeeping", "cr_unsc",
+            "psdh_missions")
     assert {status[s] for s in mine} == {"ok"}
-    n_rejects = query(db, "SELECT count(*) FROM rejects WHERE source_id IN (?, ?, ?, ?, ?)", list(mine))[0][0]
-    assert n_rejects == 3 + 1 + 3 + 2 + 2 + 2 + 2 + 3 + 3  # icc, sanctions, pko, hrc, regional, meetings, vetoes,
-    # geo-pko, non-UN peacekeeping
+    n_rejects = query(db, "SELECT count(*) FROM rejects WHERE source_id IN (?, ?, ?, ?, ?, ?, ?)", list(mine))[0][0]
+    assert n_rejects == 3 + 1 + 3 + 2 + 2 + 2 + 2 + 3 + 3 + 2 + 3  # icc, sanctions, pko, hrc, regional, meetings,
+    # vetoes, geo-pko, non-UN peacekeeping, CR-UNSC, PSDH
     files = {r[0] for r in query(db, "SELECT file_name FROM sources WHERE source_id = 'response_curated'")}
     assert len(files) == 5
 
@@ -278,3 +281,43 @@ def test_real_regional_operation_amis_in_sudan(wh):
     got = query(wh, 'SELECT sphere, start, "end", status FROM response_measures WHERE iso3 = \'SDN\' '
                     "AND source_id = 'un_nonun_peacekeeping' AND name = 'AMIS'")
     assert got == [("regional", months[0][:7], months[-1][:7], "ended")]
+
+
+def test_cr_unsc_fixture(ctx):
+    from etl.sources.cr_unsc import SOURCE as CR_UNSC
+
+    result = CR_UNSC.read_file(FIXTURES / "cr-unsc-crosswalk" / "UNSC_Record-Table_2722.csv", ctx)
+    _accounted(result)
+    reasons = _reasons(result)
+    assert "'x2' is not a resolution number" in reasons[3] and "not a UN Digital Library record" in reasons[4]
+    rows = result.tables["unsc_resolution_records"].to_dicts()
+    assert [(r["res_no"], r["kind"]) for r in rows] == [(1, "record"), (1591, "record")]
+
+
+def test_psdh_missions_and_crosswalk_fixture(ctx):
+    from etl.sources.psdh_missions import SOURCE as PSDH
+
+    folder = FIXTURES / "un-peace-operations-psdh"
+    results = [PSDH.read_file(folder / n, ctx) for n in ("DPPADPOSS-PKO.csv", "unpko_country_crosswalk.csv")]
+    for r in results:
+        _accounted(r)
+    assert "is not a date" in _reasons(results[0])[4]  # UNSCOB: no start date
+    walk = _reasons(results[1])
+    assert "a mission without a host country" in walk[4] and "Yemen Arab Republic" in walk[5]
+    missions = {r["mission_acronym"]: r for r in PSDH.combine(results, ctx)[0].tables["psdh_missions"].to_dicts()}
+    assert (missions["MINUSMA"]["iso3"], missions["MINUSMA"]["is_active"]) == ("MLI", True)
+    assert (missions["UNAMID"]["iso3"], missions["UNAMID"]["end_date"]) == ("SDN", dt.date(2020, 12, 31))
+
+
+def test_real_sources_disagree_on_minusma_and_vtc_page_year(wh):
+    """MINUSMA: the Data Hub's 2024 list says active, the cited table closed 2023-06-30 (curated README)."""
+    got = query(wh, "SELECT p.is_active, r.status, r.\"end\" FROM psdh_missions p JOIN response_measures r ON "
+                    "r.iso3 = p.iso3 AND r.name LIKE '%(MINUSMA)' WHERE p.mission_acronym = 'MINUSMA'")
+    assert got == [(True, "closed", "2023-06-30")]
+    # the library's 2020 VTC page is titled "... in 2021"; its symbols are of 2020, and so are the dates loaded
+    assert query(wh, "SELECT date FROM security_council_outcomes WHERE symbol = 'S/RES/2541 (2020)'") == [
+        (dt.date(2020, 8, 31),)]
+    record = query(wh, "SELECT url FROM unsc_resolution_records WHERE res_no = 1591 AND kind = 'record'")
+    path = SHARED / "data" / "raw" / "cr-unsc-crosswalk" / "UNSC_Record-Table_2722.csv"
+    with path.open(encoding="utf-8") as fh:
+        assert record == [(r["url_record"],) for r in csv.DictReader(fh) if r["res_no"] == "1591"]

@@ -60,11 +60,27 @@ def council_outcomes_per_year(iso3: str) -> pl.DataFrame:
 
 @data.cached
 def council_latest(iso3: str, limit: int = 5) -> pl.DataFrame:
+    """The latest outcomes naming the country, with the resolution's UN Digital Library record when known."""
     if not data.has("security_council_outcomes"):
         return pl.DataFrame()
+    record = ("(SELECT url FROM unsc_resolution_records r WHERE r.kind = 'record' AND r.res_no = "
+              "TRY_CAST(regexp_extract(o.symbol, 'S/RES/(\\d+)', 1) AS BIGINT))"
+              if data.has("unsc_resolution_records") else "NULL")
     return data.warehouse().frame(
-        "SELECT date, symbol, kind, topic, vote, meeting FROM security_council_outcomes "
+        f"SELECT date, symbol, kind, topic, vote, meeting, {record} AS record_url FROM security_council_outcomes o "
         "WHERE list_contains(iso3_list, ?) ORDER BY date DESC, symbol DESC LIMIT ?", [iso3, limit])
+
+
+@data.cached
+def psdh_disagreements(iso3: str) -> pl.DataFrame:
+    """UN missions whose active/closed status differs between the cited table and the Data Hub's list."""
+    if not (data.has("psdh_missions") and data.has("response_measures")):
+        return pl.DataFrame()
+    return data.warehouse().frame(
+        "SELECT p.mission_acronym, p.is_active, p.last_update, r.status, r.\"end\" FROM psdh_missions p "
+        "JOIN response_measures r ON r.iso3 = p.iso3 AND r.source_id = 'response_curated' "
+        "AND r.name LIKE '%(' || p.mission_acronym || ')' WHERE p.iso3 = ? AND p.is_active <> (r.status = 'active') "
+        "ORDER BY p.mission_acronym", [iso3])
 
 
 @data.cached

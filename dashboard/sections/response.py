@@ -99,10 +99,20 @@ def _council(iso3: str, name: str) -> list:
     if per_year.height:
         out.append(graph(SC_CHART_ID, council_figure(per_year, name),
                          label=f"bar chart: Security Council resolutions and presidential statements naming {name}"))
-        latest = q.council_latest(iso3)
-        out.append(html.P("Latest: " + "; ".join(f"{r['symbol']} ({r['date']}{', ' + r['vote'] if r['vote'] else ''})"
-                                                 for r in latest.iter_rows(named=True)) + " · source: "
-                          "UN Dag Hammarskjöld Library meeting tables, as of 30 June 2022", className="small"))
+        latest: list = ["Latest: "]
+        for k, r in enumerate(q.council_latest(iso3).iter_rows(named=True)):
+            label = r["symbol"]
+            latest += ["; " if k else "", html.A(label, href=r["record_url"], target="_blank",
+                                                 rel="noopener noreferrer") if r["record_url"] else label,
+                       f" ({r['date']}{', ' + r['vote'] if r['vote'] else ''})"]
+        latest.append(" · source: UN Dag Hammarskjöld Library meeting tables, as of 30 June 2022; records: CR-UNSC "
+                      "crosswalk to the UN Digital Library")
+        out.append(html.P(latest, className="small", id=f"{SECTION_ID}-latest"))
+    for r in q.psdh_disagreements(iso3).iter_rows(named=True):
+        out.append(html.P(f"Sources disagree on {r['mission_acronym']}: the UN Peace and Security Data Hub list (last "
+                          f"update {r['last_update']}) marks it {'active' if r['is_active'] else 'closed'}; the cited "
+                          f"table says {r['status']}{' (' + r['end'] + ')' if r['end'] else ''}.",
+                          className="small text-warning-emphasis", **{"data-disagreement": r["mission_acronym"]}))
     vetoes = q.vetoes(iso3)
     if vetoes.height:
         out.append(html.P([html.Strong(f"Vetoed drafts ({vetoes.height}): "), "; ".join(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
@@ -24,6 +25,7 @@ from etl.model import Context, FileResult, Rejects, Source, SourceError
 TOPICS_CSV = Path(__file__).resolve().parents[1] / "reference" / "unsc_topics.csv"
 TITLE_RE = re.compile(r"Meetings\s+conducted\s+by\s+the\s+Security\s+Council\s+in\s+(\d{4})", re.I)
 OUTCOME_RE = re.compile(r"S/(?:RES/\d+\s*\(\d{4}\)|PRST/\d{4}/\d+)")
+SYMBOL_YEAR_RE = re.compile(r"S/(?:RES/\d+\s*\((\d{4})\)|PRST/(\d{4})/\d+)")
 VOTE_RE = re.compile(r"\b(\d{1,2}-\d{1,2}-\d{1,2})\b")
 MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                       "september", "october", "november", "december"), start=1)}
@@ -108,7 +110,16 @@ def parse_page(text: str) -> tuple[int, list[dict]]:
         if len(cells) <= max(col.values()):
             continue
         rows.append({"_row": number, **{k: cells[i] for k, i in col.items()}})
-    return int(m.group(1)), rows
+    return _page_year(int(m.group(1)), rows), rows
+
+
+def _page_year(title_year: int, rows: list[dict]) -> int:
+    """The title's year, unless the outcomes' own symbols say otherwise: the library's 2020 VTC page is titled
+    "… in 2021" while every symbol on it is of 2020 (S/RES/2541 (2020), S/PRST/2020/10)."""
+    years = Counter(int(a or b) for r in rows for a, b in SYMBOL_YEAR_RE.findall(r["outcome"]))
+    if years and years.most_common(1)[0][0] != title_year and years[title_year] < sum(years.values()) / 2:
+        return years.most_common(1)[0][0]
+    return title_year
 
 
 def _outcomes(rows: list[dict], year: int, rejects: Rejects) -> tuple[list[dict], int, int]:
