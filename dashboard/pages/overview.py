@@ -170,7 +170,6 @@ def layout(**kwargs: Any) -> html.Div:
                                 v["list"])
     return html.Div([
         html.H1("Atrocity-risk overview", className="h3"),
-        dcc.Link("Response gaps: risk, no recorded response", href="/response-gaps", className="small"),
         notices(notes, id=ids.OV_NOTICE),
         controls,
         dbc.Row([
@@ -178,6 +177,7 @@ def layout(**kwargs: Any) -> html.Div:
                      html.Div(legend, id=ids.OV_LEGEND)], lg=8),
             dbc.Col(html.Div(tbl, id=ids.OV_TABLE, className="ranked"), lg=4),
         ]),
+        dcc.Link("Response gaps: risk, no recorded response", href="/response-gaps", className="small d-block mb-2"),
         dcc.Store(id=ids.OV_QUERY),
         dcc.Store(id=ids.OV_LOOKUP, data=browser_lookup()),
         html.Div(id=ids.OV_QUERY + "-sync", hidden=True),

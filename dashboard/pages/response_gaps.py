@@ -63,7 +63,7 @@ def layout(**kwargs: Any) -> html.Div:
         html.P(note, id=GAP_NOTE, className="small"),
         dbc.Button("Download CSV", id=GAP_DOWNLOAD_BTN, size="sm", color="secondary", className="mb-2"),
         dcc.Download(id=GAP_DOWNLOAD),
-        html.Div(tbl, id=GAP_TABLE),
+        html.Div(tbl, id=GAP_TABLE, className="table-responsive"),
         dcc.Store(id=GAP_QUERY, data=qs), html.Div(id=GAP_QUERY + "-sync", hidden=True),
     ])
 

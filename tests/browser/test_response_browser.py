@@ -105,3 +105,24 @@ def test_links_to_the_gaps_page_from_overview_and_explorer(visit):
     visit.go("/explore", "#ex-grid .ag-row")
     assert visit.page.locator("a.small[href='/response-gaps']").count() == 1
     _clean(visit)
+
+
+@pytest.mark.parametrize(("path", "ready", "root"), [("/country/SDN", "#co-response", "#co-response"),
+                                                     ("/response-gaps", "#gap-map .choroplethlayer path", "body")])
+def test_phone_width_no_sideways_scroll(browser, base_url, path, ready, root):
+    """At 390 px nothing in the section (country page) or on the gaps page reaches past the screen's edge."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(base_url + path)
+        page.wait_for_selector(ready, timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        widest = page.eval_on_selector(root, """r => Math.max(r.getBoundingClientRect().right, ...Array.from(
+            r.querySelectorAll('*')).filter(e => !e.closest('.table-responsive, .js-plotly-plot svg'))
+            .map(e => e.getBoundingClientRect().right))""")
+        assert widest <= 390 + 1
+        assert errors == []
+    finally:
+        context.close()
