@@ -16,7 +16,7 @@ from dash import Dash, html
 from dashboard import dash_internals, data, plotly_bundle, search, security
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("overview", "country", "explore", "sources", "not_found_404")
+PAGES = ("overview", "country", "explore", "sources", "response_gaps", "not_found_404")
 _APP: Dash | None = None
 
 

@@ -190,7 +190,7 @@ def run_source(source: Source, files: list[Path], ctx: Context, progress: Progre
         for path in files:
             if progress is not None and task is not None:
                 progress.update(task, description=f"{source.id}: {path.name}")
-            if not getattr(source, "optional_input", False):  # hand-edited files: the source rejects per file
+            if not (getattr(source, "optional_input", False) or getattr(source, "html_input", False)):
                 check_not_html_or_empty(path)  # the two classic broken downloads, the same clear way for every source
             results.append(source.read_file(path, ctx))
             run.file_meta[path.name] = file_meta(path)

@@ -50,6 +50,26 @@ CORE: dict[str, dict[str, pl.DataType]] = {
         "iso3": S, "factor": I, "status": S, "reason": S, "driver_indicator": S, "n_proxies": I, "n_stale": I,
         "n_evidence": I, "n_commitments": I, "latest_year": I,
     },
+    # International response (issue 17; etl/sources/response_*.py, unsc_*.py, geo_pko.py). ``start``/``end``/``as_of``
+    # are ISO dates or partial dates ("2005", "2019-09") exactly as precise as the source; ``start_year``/``end_year``
+    # carry the year for filtering. The national sphere (Pillar I commitments) is read from ``commitment_status`` by
+    # the dashboard's query layer, not copied here.
+    "response_measures": {
+        "iso3": S, "sphere": S, "kind": S, "name": S, "body": S, "start": S, "end": S, "start_year": I, "end_year": I,
+        "status": S, "detail": S, "source_id": S, "source_url": S, "as_of": S, "file_name": S, "row_number": I,
+    },
+    "security_council_outcomes": {
+        "date": D, "year": I, "symbol": S, "kind": S, "topic": S, "iso3_list": pl.List(pl.String), "vote": S,
+        "meeting": S, "source_id": S, "file_name": S, "row_number": I,
+    },
+    "security_council_vetoes": {
+        "date": D, "year": I, "draft": S, "meeting": S, "agenda_item": S, "situation": S, "iso3": S, "vetoed_by": S,
+        "source_id": S, "file_name": S, "row_number": I,
+    },
+    "pko_deployments": {
+        "mission": S, "year": I, "iso3": S, "location": S, "latitude": F, "longitude": F, "troops": I, "hq": I,
+        "unpol": I, "unmo": I, "source_id": S, "file_name": S, "row_number": I,
+    },
 }
 
 INDICATORS = {

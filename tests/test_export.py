@@ -226,8 +226,10 @@ def test_pack_pdf_and_pptx_for_a_fictional_country(client):
     prs = Presentation(io.BytesIO(r.data))
     b = briefing.gather("XXA", {}, render_now=False)
     slides = list(prs.slides)
-    assert len(slides) == 2 + len(b.charts)  # cover, summary, one per chart
-    assert all(any(s.shape_type == 13 for s in slide.shapes) for slide in slides[2:])  # 13 = picture
+    assert len(slides) == 3 + len(b.charts)  # cover, summary, one per chart, International response (issue 17)
+    assert all(any(s.shape_type == 13 for s in slide.shapes) for slide in slides[2:-1])  # 13 = picture
+    last = " ".join(s.text_frame.text for s in slides[-1].shapes if s.has_text_frame)
+    assert "International response — Avalonia" in last and "Nothing recorded in the loaded sources" in last
 
 
 @needs_chromium

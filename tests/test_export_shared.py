@@ -48,6 +48,7 @@ def test_pack_figures_equal_the_warehouse(pack):
     pages, text = pdf_text(body)
     assert 2 <= pages <= 4
     assert "Sudan" in text and f"Page {pages} of {pages}" in text and "Generated " in text
+    assert "International response" in text and "Sudan (Darfur) sanctions regime — active (2005–)" in text
     con = duckdb.connect(str(db), read_only=True)
     try:
         for ind in CARDS:
@@ -105,12 +106,14 @@ def test_slides_have_one_slide_per_chart(pack):
     assert r.status_code == 200
     slides = list(Presentation(io.BytesIO(r.data)).slides)
     n_charts = len(briefing.gather("SDN", {}, render_now=False).charts)
-    assert n_charts >= 5 and len(slides) == 2 + n_charts  # cover, summary, one per chart
+    assert n_charts >= 5 and len(slides) == 3 + n_charts  # cover, summary, one per chart, International response
     # chart slides: the picture alone (its image carries title and source), described in its alt text
-    assert all(not any(sh.has_text_frame for sh in s.shapes) for s in slides[2:])
-    alts = [sh._element.nvPicPr.cNvPr.get("descr") for s in slides[2:] for sh in s.shapes if sh.shape_type == 13]
+    assert all(not any(sh.has_text_frame for sh in s.shapes) for s in slides[2:-1])
+    alts = [sh._element.nvPicPr.cNvPr.get("descr") for s in slides[2:-1] for sh in s.shapes if sh.shape_type == 13]
     assert any(a.startswith("Sudan: deaths by type of violence. ") for a in alts)
     assert not any(a in ("", "image.png") for a in alts) and all("Source: " in a for a in alts)
+    last = " ".join(sh.text_frame.text for sh in slides[-1].shapes if sh.has_text_frame)
+    assert "International response — Sudan" in last and "AU — suspended" in last and "(UNAMID) — closed" in last
 
 
 def test_world_map_png_is_2x(pack):

@@ -20,6 +20,7 @@ from fpdf.fonts import FontFace
 from dashboard.export.briefing import Briefing, Chart
 from dashboard.export.charts import APP_NAME
 from dashboard.figures import RISK_COLOURS, RISK_TEXT
+from dashboard.sections import response as response_section
 
 MAX_PAGES = 4
 HEADER_H = 6.0  # running header on pages 2+: a 5 mm line and 1 mm space
@@ -255,6 +256,7 @@ def _tail_length(b: Briefing, narrative_limit: int | None) -> tuple[float, Pack]
     scratch.add_page()  # page 2: same running header and top as the pages the tail will land on
     top = scratch.get_y()
     _narrative(scratch, b, narrative_limit)
+    response_section.pdf_section(scratch, b.iso3)
     _sources(scratch, b, b.charts)  # every chart's sources: never shorter than the final list
     usable = scratch.h - scratch.b_margin - top
     return (scratch.page_no() - 2) * usable + scratch.get_y() - top, scratch
@@ -287,5 +289,6 @@ def build_pdf(b: Briefing) -> bytes:
     shown = b.images(n)
     _charts(pdf, shown)
     _narrative(pdf, b, limit)
+    response_section.pdf_section(pdf, b.iso3)
     _sources(pdf, b, shown)
     return bytes(pdf.output())

@@ -16,6 +16,7 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.export.briefing import Briefing, Chart
 from dashboard.export.charts import APP_NAME
 from dashboard.figures import RISK_COLOURS, RISK_TEXT
+from dashboard.sections import response as response_section
 
 WIDE = (Inches(13.333), Inches(7.5))
 MARGIN = Inches(0.5)
@@ -106,6 +107,7 @@ def build_pptx(b: Briefing) -> bytes:
     _summary(prs, b)
     for c in shown:
         _chart_slide(prs, c)
+    response_section.pptx_slide(prs, b.iso3, b.name)  # International response, last
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

@@ -28,6 +28,7 @@ from dashboard.export.links import pack_buttons
 from dashboard.panels import Panel, Section, analyst_mode
 from dashboard.queries import country as country_q
 from dashboard.viewmodels import country as vm
+from dashboard.sections import response as response_section
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -277,6 +278,8 @@ PANELS: tuple[Panel, ...] = (
     Panel("risk-factors", "Risk factors", factors_panel, heading="Risk factors (UN Framework of Analysis)"),
     Panel("trends", "Trends", trends_panel),
     Panel("events", "Events", events_panel, heading="Events (UCDP GED)"),
+    Panel("response", "Response", lambda ctx: Section.of(response_section.section(ctx.code, ctx.info["name"])),
+          heading="International response"),
     Panel("narrative", "Narrative", narrative_panel),
 )
 
@@ -422,13 +425,14 @@ def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]
                                    value=values["types"], inline=False)], md=4),
         ]),
         dcc.Loading(graph(ids.CO_EVENT_MAP, fig, geo=True, label="Map of UCDP GED events")),
+        response_section.layer_toggle(code),
         disclaimer(),
         html.P(note, id=ids.CO_EVENT_NOTE, className="small"),
         html.Div(tbl, id=ids.CO_EVENT_TABLE),
     ])
 
 
-def build_events(code: str, y0: int, y1: int, types: list[str]) -> tuple[Any, str, Any, str]:
+def build_events(code: str, y0: int, y1: int, types: list[str], layers: tuple = ()) -> tuple[Any, str, Any, str]:
     types_t = tuple(t for t in data.VIOLENCE_TYPES if t in (types or []))
     df, aggregated = data.events(code, int(y0), int(y1), types_t)
     name = data.country_names().get(code, code)
@@ -437,6 +441,7 @@ def build_events(code: str, y0: int, y1: int, types: list[str]) -> tuple[Any, st
     span = event_span(code, int(y0), int(y1))
     fig = figures.event_map(df, aggregated, f"{name}: UCDP GED events, {span}",
                             ", ".join(types_t) or "no violence type selected", src, span, bbox)
+    fig = response_section.add_deployment_layer(fig, code, "pko" in layers)  # Geo-PKO layer (switch)
     n_events = int(df["events"].sum()) if df.height else 0
     deaths = int(df["deaths"].sum()) if df.height else 0
     note = (f"{n_events:,} events with {deaths:,} deaths (best estimate) match; "
@@ -486,13 +491,15 @@ def _bbox(code: str) -> tuple[float, float, float, float] | None:
     Output(ids.CO_QUERY, "data"),
     Input(ids.CO_YEARS, "value"),
     Input(ids.CO_TYPES, "value"),
+    Input(response_section.LAYER_ID, "value"),
     State(ids.CO_ISO3, "data"),
     prevent_initial_call=True,
 )
-def update_events(years: list[int], types: list[str], code: str) -> tuple:
+def update_events(years: list[int], types: list[str], layers: list[str] | None, code: str) -> tuple:
     if data.country(code or "") is None or not isinstance(years, list) or len(years) != 2:
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update
-    return build_events(code, int(years[0]), int(years[1]), [t for t in (types or []) if t in data.VIOLENCE_TYPES])
+    return build_events(code, int(years[0]), int(years[1]), [t for t in (types or []) if t in data.VIOLENCE_TYPES],
+                        tuple(layers or ()))
 
 
 # ------------------------------------------------------------------------------------------- narrative

@@ -69,6 +69,7 @@ def layout(**kwargs: Any) -> html.Div:
     out = build(state)
     return html.Div([
         html.H1("Explore", className="h3"),
+        dcc.Link("Response gaps: risk, no recorded response", href="/response-gaps", className="small"),
         notices(notes, id=ids.EX_NOTICE),
         _controls(state),
         dbc.Row([dbc.Col(html.Div(out.series, id=ids.EX_SERIES), lg=7),

@@ -197,6 +197,7 @@ def layout(**kwargs: Any) -> html.Div:
             dbc.Col(html.Div(tbl, id=ids.OV_TABLE, className="ranked"), lg=4),
         ]),
         watchlist.section(v["list"]),
+        dcc.Link("Response gaps: risk, no recorded response", href="/response-gaps", className="small d-block mb-2"),
         dcc.Store(id=ids.OV_QUERY),
         dcc.Store(id=ids.OV_LOOKUP, data=browser_lookup()),
         html.Div(id=ids.OV_QUERY + "-sync", hidden=True),

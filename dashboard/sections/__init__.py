@@ -1,0 +1,1 @@
+"""Country-page sections, one module per feature, each exposing ``section(iso3)``."""
