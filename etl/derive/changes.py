@@ -91,7 +91,8 @@ def indicator_updates(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                indicator_id AS subject, label AS subject_label, CAST(year AS VARCHAR) AS period,
                make_date(CAST(year AS INT), 12, 31) AS as_of,
                CASE WHEN is_new THEN year_before ELSE prev_value END AS old_value, value AS new_value,
-               {_fmt('CASE WHEN is_new THEN year_before ELSE prev_value END')} AS old_label, {_fmt('value')} AS new_label,
+               {_fmt('CASE WHEN is_new THEN year_before ELSE prev_value END')} AS old_label,
+               {_fmt('value')} AS new_label,
                {_direction_sql('CASE WHEN is_new THEN year_before ELSE prev_value END', 'value', 'higher_is_worse')}
                  AS direction,
                'update' AS basis, j.source_id AS source_ids, s.version AS source_versions,
@@ -110,7 +111,8 @@ def ged_updates(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                'GED deaths (best), ' || n.violence_type AS subject_label, CAST(n.year AS VARCHAR) AS period,
                make_date(CAST(n.year AS INT), 12, 31) AS as_of,
                CAST(p.deaths_best AS DOUBLE) AS old_value, CAST(n.deaths_best AS DOUBLE) AS new_value,
-               {_fmt('CAST(p.deaths_best AS DOUBLE)')} AS old_label, {_fmt('CAST(n.deaths_best AS DOUBLE)')} AS new_label,
+               {_fmt('CAST(p.deaths_best AS DOUBLE)')} AS old_label,
+               {_fmt('CAST(n.deaths_best AS DOUBLE)')} AS new_label,
                {_direction_sql('CAST(p.deaths_best AS DOUBLE)', 'CAST(n.deaths_best AS DOUBLE)', 'true')} AS direction,
                'update' AS basis, 'ucdp_ged' AS source_ids, n.versions AS source_versions,
                CASE WHEN p.iso3 IS NULL THEN format('{{}} events (new)', n.events)
@@ -216,7 +218,8 @@ def source_updates(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def _severity(frame: pl.DataFrame) -> pl.Expr:
     worse = pl.col("direction") == "worse"
     return (pl.when(worse & pl.col("kind").is_in(["risk_level"])).then(pl.lit("high"))
-            .when(worse & (pl.col("kind") == "factor_status") & (pl.col("new_label") == "elevated")).then(pl.lit("high"))
+            .when(worse & (pl.col("kind") == "factor_status") & (pl.col("new_label") == "elevated"))
+            .then(pl.lit("high"))
             .when(worse & (pl.col("kind") == "ewp_rank") & (pl.col("new_value") <= 10)).then(pl.lit("high"))
             .when(worse & (pl.col("kind") == "ewp_rank") & (pl.col("new_value") <= 30)).then(pl.lit("medium"))
             .when(worse & pl.col("kind").is_in(["factor_status", "source_failed", "source_stale"]))
