@@ -24,6 +24,7 @@ from dashboard.components import (
     url_sync,
 )
 from dashboard.export.links import pack_buttons
+from dashboard.sections import recent_events, what_changed
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -93,6 +94,7 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
         header(code, info, src_ids),
         pack_buttons(code),
         notices(notes, id="co-notice"),
+        html.H2("What changed", className="h5 mt-3"), what_changed.section(code),
         html.H2("Key figures", className="h5 mt-3"),
         key_figures(code, src_ids),
         html.H2("What the data says", className="h5 mt-3"),
@@ -105,6 +107,7 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
         *trends(code, info["name"], src_ids),
         html.H2("Events (UCDP GED)", className="h5 mt-3"),
         event_section(code, yrs, values),
+        html.H2("Recent events (UCDP candidate, monthly)", className="h5 mt-3"), recent_events.section(code),
         html.H2("Narrative", className="h5 mt-3"),
         narrative_section(code),
         source_list(data.source_lines(list(dict.fromkeys(src_ids))), heading="Sources for every figure on this page"),

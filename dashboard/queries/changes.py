@@ -148,24 +148,47 @@ def country_latest(iso3: str) -> pl.DataFrame:
            ORDER BY subject""", [iso3])
 
 
+CANDIDATE = "len(string_split(source_version, '.')) = 3"  # GED candidate releases are yy.0.m
+
+
+@data.cached
+def candidate_months() -> tuple[date, ...]:
+    """Months a loaded candidate release covers (release yy.0.m covers month m of 20yy), oldest first."""
+    if not data.has("events"):
+        return ()
+    rows = data.warehouse().rows(f"SELECT DISTINCT source_version FROM events WHERE source = 'ucdp_ged' "
+                                 f"AND {CANDIDATE}")
+    months = set()
+    for (version,) in rows:
+        parts = version.split(".")
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and 1 <= int(parts[2]) <= 12:
+            months.add(date(2000 + int(parts[0]), int(parts[2]), 1))
+    return tuple(sorted(months))
+
+
 @data.cached
 def recent_events(iso3: str) -> tuple[pl.DataFrame, date | None]:
-    """GED events of the 12 months up to the newest loaded month, by month and violence type; and that month."""
-    if not data.has("events"):
+    """GED candidate events of the 12 months up to the newest month a candidate release covers, by month and
+    violence type; and that month (None when no candidate release is loaded)."""
+    months = candidate_months()
+    if not months:
         return pl.DataFrame(), None
-    last = data.warehouse().rows("SELECT max(date_trunc('month', event_date)) FROM events WHERE iso3 = ?", [iso3])
-    newest = last[0][0] if last else None
-    if newest is None:
-        return pl.DataFrame(), None
-    newest = newest.date() if isinstance(newest, datetime) else newest
+    newest = months[-1]
     frame = data.warehouse().frame(
-        """SELECT CAST(date_trunc('month', event_date) AS DATE) AS month, violence_type, count(*) AS events,
-                  sum(deaths_best) AS deaths_best, string_agg(DISTINCT source_version, ', ') AS versions,
-                  string_agg(DISTINCT code_status, ', ') AS code_status
-           FROM events WHERE iso3 = ? AND event_date >= ? - INTERVAL 11 MONTH
+        f"""SELECT CAST(date_trunc('month', event_date) AS DATE) AS month, violence_type, count(*) AS events,
+                  CAST(sum(deaths_best) AS BIGINT) AS deaths_best,
+                  string_agg(DISTINCT source_version, ', ' ORDER BY source_version) AS versions
+           FROM events WHERE iso3 = ? AND {CANDIDATE} AND event_date >= ? - INTERVAL 11 MONTH
                  AND event_date < ? + INTERVAL 1 MONTH
            GROUP BY ALL ORDER BY month, violence_type""", [iso3, newest, newest])
     return frame, newest
+
+
+@data.cached
+def factor_statuses(iso3: str) -> dict[int, str]:
+    if not data.has("risk_factor_status"):
+        return {}
+    return dict(data.warehouse().rows("SELECT factor, status FROM risk_factor_status WHERE iso3 = ?", [iso3]))
 
 
 def last_update() -> datetime | None:

@@ -1,0 +1,1 @@
+"""Country-page sections, one module each: ``section(iso3) -> component``."""
