@@ -13,10 +13,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from dashboard import dash_internals, data, plotly_bundle, search, security
+from dashboard import changes_feed, dash_internals, data, plotly_bundle, search, security
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("overview", "country", "explore", "sources", "response_gaps", "not_found_404")
+PAGES = ("overview", "country", "explore", "sources", "response_gaps", "changes", "not_found_404")
 _APP: Dash | None = None
 
 
@@ -49,6 +49,7 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
     from dashboard.export import routes as export_routes
 
     export_routes.register(app.server)  # /export/chart|table|country/... (briefing exports)
+    changes_feed.register(app.server)  # /changes.atom (issue 16)
     warm()
     _APP = app
     return app

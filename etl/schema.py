@@ -70,7 +70,20 @@ CORE: dict[str, dict[str, pl.DataType]] = {
         "mission": S, "year": I, "iso3": S, "location": S, "latitude": F, "longitude": F, "troops": I, "hq": I,
         "unpol": I, "unmo": I, "source_id": S, "file_name": S, "row_number": I,
     },
+    # computed on every update (etl/derive/changes.py, etl/derive/alerts.py); `changes` accumulates across updates
+    "changes": {
+        "change_id": S, "detected_at": pl.Datetime, "kind": S, "iso3": S, "subject": S, "subject_label": S,
+        "period": S, "as_of": D, "old_value": F, "new_value": F, "old_label": S, "new_label": S, "direction": S,
+        "severity": S, "basis": S, "source_ids": S, "source_versions": S, "detail": S,
+    },
+    "alerts": {
+        "alert_id": S, "rule_id": S, "iso3": S, "period": S, "period_start": D, "severity": S, "sentence": S,
+        "value": F, "baseline": F, "threshold": F, "evidence": S, "source_ids": S, "source_versions": S,
+        "method_url": S, "detected_at": pl.Datetime,
+    },
 }
+CHANGES = CORE["changes"]
+ALERTS = CORE["alerts"]
 
 INDICATORS = {
     "indicator_id": S, "label": S, "unit": S, "source_id": S, "description": S, "higher_is_worse": B,
@@ -94,6 +107,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "commitment_status": ("iso3", "commitment"),
     "risk_factor_proxies": ("iso3", "factor", "indicator_id"),
     "risk_factor_status": ("iso3", "factor"),
+    "changes": ("change_id",),
+    "alerts": ("alert_id",),
 }
 
 # Derived tables: computed from the published ``events`` during the build (never by a source), so they always

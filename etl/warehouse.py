@@ -20,6 +20,7 @@ import polars as pl
 
 from etl.countries import Countries
 from etl.derive import derive
+from etl.derive.what_changed import record as record_what_changed
 from etl.model import FileResult, Source
 from etl.schema import CORE, DERIVED, INDICATORS, KEYS, REJECTS, SOURCES, conform, ddl
 
@@ -280,6 +281,7 @@ def build_and_publish(db: Path, runs: list[SourceRun], countries: Countries) -> 
         _insert_countries(con, countries, regions)
         _derive(con, schemas)
         derive(con)  # risk-factor ratings and evidence staleness (etl/derive/), from the rows loaded or carried over
+        record_what_changed(con, prev_tables)  # changes + alerts against the previous file (etl/derive/changes.py)
         _validate(con, schemas)
         con.execute("CHECKPOINT")
     except Exception:

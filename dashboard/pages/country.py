@@ -29,6 +29,7 @@ from dashboard.panels import Panel, Section, analyst_mode
 from dashboard.queries import country as country_q
 from dashboard.viewmodels import country as vm
 from dashboard.sections import response as response_section
+from dashboard.sections import recent_events, what_changed
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -275,9 +276,12 @@ def narrative_panel(ctx: Context) -> Section:
 # The page, top to bottom. Adding a section is one entry (a builder taking the Context and returning a Section).
 PANELS: tuple[Panel, ...] = (
     Panel("summary", "Summary", summary_panel, heading="-"),
+    Panel("what-changed", "What changed", lambda ctx: Section.of(what_changed.section(ctx.code))),
     Panel("risk-factors", "Risk factors", factors_panel, heading="Risk factors (UN Framework of Analysis)"),
     Panel("trends", "Trends", trends_panel),
     Panel("events", "Events", events_panel, heading="Events (UCDP GED)"),
+    Panel("recent-events", "Recent events", lambda ctx: Section.of(recent_events.section(ctx.code)),
+          heading="Recent events (UCDP candidate, monthly)", in_menu=False),
     Panel("response", "Response", lambda ctx: Section.of(response_section.section(ctx.code, ctx.info["name"])),
           heading="International response"),
     Panel("narrative", "Narrative", narrative_panel),
