@@ -165,9 +165,18 @@ def update(
     selected = [s for s in sources if not only or s.id in only or getattr(s, "bundled", ())]
     ctx = Context(Countries())
     download_errors: dict[str, str] = {}
+    api_skips: dict[str, str] = {}  # API sources without an account: one line, never a failure
     if from_dir is None:
         mirrors = {**mirrors_from_env(), **(mirrors or {})}
         for source in selected:
+            try:  # an API source with the user's own account (ACLED, HDX HAPI) refreshes its raw copy first
+                if refresh := getattr(source, "refresh_from_api", None):
+                    if skipped := refresh(raw_dir / source.folder, console):
+                        api_skips[source.id] = skipped
+                        console.print(f"[yellow]{source.id}[/yellow]: {skipped}")
+            except SourceError as err:
+                download_errors[source.id] = str(err)
+                console.print(f"[red]{source.id}[/red]: {err}")
             for dl in source.downloads:
                 try:
                     fetch(dl, raw_dir / source.folder, mirrors=mirrors)
@@ -194,6 +203,8 @@ def update(
                 runs.append(SourceRun(source, "failed", message=download_errors[source.id]))
                 continue
             runs.append(run_source(source, assigned[source.id], ctx, progress))
+            if source.id in api_skips and runs[-1].status == "no input":
+                runs[-1].status, runs[-1].message = "skipped", api_skips[source.id]
     report = UpdateReport(Path(db), runs, unrecognised)
     try:
         build_and_publish(Path(db), runs, ctx.countries)
