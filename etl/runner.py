@@ -170,8 +170,8 @@ def update(
         mirrors = {**mirrors_from_env(), **(mirrors or {})}
         for source in selected:
             try:  # an API source with the user's own account (ACLED, HDX HAPI) refreshes its raw copy first
-                if refresh := getattr(source, "refresh_from_api", None):
-                    if skipped := refresh(raw_dir / source.folder, console):
+                refresh = getattr(source, "refresh_from_api", None)
+                if refresh and (skipped := refresh(raw_dir / source.folder, console)):
                         api_skips[source.id] = skipped
                         console.print(f"[yellow]{source.id}[/yellow]: {skipped}")
             except SourceError as err:

@@ -220,7 +220,7 @@ def test_token_expiry_refresh_and_429(apis):
 
 
 def test_refresh_on_401_within_one_run(apis):
-    state, tmp = apis
+    state, _tmp = apis
     cfg = acled_api.AcledConfig(USER, PASSWORD, base=os.environ["R2P_ACLED_URL"])
     client = acled_api.AcledClient(cfg)
     client.login()
@@ -253,7 +253,7 @@ def test_malformed_page_fails_source_and_keeps_previous(apis):
     before = rows(tmp / "wh.duckdb", "SELECT count(*) FROM events WHERE source = 'acled'")[0][0]
     state.events.append({**state.events[0], "event_id_cnty": "SDN90009", "timestamp": "1799999999"})
     state.script.append(("/api/acled/read", 200, '<html><body>maintenance</body></html>'))
-    report, out = run(tmp, "acled")
+    report, _ = run(tmp, "acled")
     run_ = status(report, "acled")
     assert run_.status == "failed" and "not JSON" in run_.message
     assert rows(tmp / "wh.duckdb", "SELECT count(*) FROM events WHERE source = 'acled'")[0][0] == before == 5
@@ -290,7 +290,7 @@ def test_unconfigured_sources_are_skipped_with_reason(apis, monkeypatch):
     state, tmp = apis
     for var in ("ACLED_USERNAME", "ACLED_PASSWORD", "HDX_HAPI_APP_IDENTIFIER"):
         monkeypatch.delenv(var)
-    report, out = run(tmp, "acled", "hdx_hapi")
+    report, _ = run(tmp, "acled", "hdx_hapi")
     for sid, var in (("acled", "ACLED_USERNAME"), ("hdx_hapi", "HDX_HAPI_APP_IDENTIFIER")):
         r = status(report, sid)
         assert r.status == "skipped" and var in r.message and "\n" not in r.message

@@ -39,7 +39,7 @@ PAGE_LIMIT = 10_000
 MIN_INTERVAL = 1.0
 SNAPSHOT = "hdx-hapi-conflict-events.csv"
 REQUIRED = ("location_code", "event_type", "events", "fatalities", "reference_period_start")
-S, I, D = pl.String, pl.Int64, pl.Date
+S, I, D = pl.String, pl.Int64, pl.Date  # noqa: E741
 CONFLICT_MONTHLY = {
     "iso3": S, "month": D, "source": S, "event_type": S, "admin_level": I, "admin1_code": S, "admin1_name": S,
     "admin2_code": S, "admin2_name": S, "events": I, "fatalities": I, "reference_period_end": D,

@@ -1,0 +1,1 @@
+"""Read-only, parameterised queries of single dashboard features (one module per feature)."""

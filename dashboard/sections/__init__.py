@@ -1,0 +1,1 @@
+"""Country-page sections as standalone modules: each exposes ``section(iso3) -> dash component``."""
