@@ -203,8 +203,8 @@ def update(
                 runs.append(SourceRun(source, "failed", message=download_errors[source.id]))
                 continue
             runs.append(run_source(source, assigned[source.id], ctx, progress))
-            if source.id in api_skips and runs[-1].status == "no input":
-                runs[-1].status, runs[-1].message = "skipped", api_skips[source.id]
+            if hasattr(source, "refresh_from_api") and runs[-1].status == "no input":  # needs the user's account
+                runs[-1].status, runs[-1].message = "skipped", api_skips.get(source.id, source.skip_reason)
     report = UpdateReport(Path(db), runs, unrecognised)
     try:
         build_and_publish(Path(db), runs, ctx.countries)

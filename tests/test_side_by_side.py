@@ -82,6 +82,14 @@ def test_figure_names_each_source_and_range(warehouse):
     assert list(band.y) == [39, 34, 20, 19]  # high then low, reversed: the shaded min–max range
 
 
+def test_headline_pick_redraws(warehouse):
+    year, month = sbs.pick_headline("hdx_hapi", "sdn")
+    assert [t.name for t in month.data if "headline" in (t.name or "")] == ["HDX HAPI (ACLED aggregates) (headline)"]
+    assert [t.line.width for t in year.data[1:]] == [1.5, 3]  # ACLED thin, HAPI bold
+    year, _ = sbs.pick_headline("<script>", "SDN")  # an unknown pick falls back to UCDP, the default
+    assert not any("headline" in (t.name or "") for t in year.data)  # UCDP has no figure for SDN here
+
+
 def test_staleness_per_source(warehouse):
     st = {s["source"]: s for s in q.staleness("SDN")}
     assert str(st["acled"]["last_event"]) == "2026-02-02" and st["acled"]["loaded"]  # the export's last event

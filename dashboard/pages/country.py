@@ -24,6 +24,7 @@ from dashboard.components import (
     url_sync,
 )
 from dashboard.export.links import pack_buttons
+from dashboard.sections import side_by_side
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -103,6 +104,7 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
         board.pillar_one(code, src_ids),
         html.H2("Trends", className="h5 mt-3"),
         *trends(code, info["name"], src_ids),
+        side_by_side.section(code),
         html.H2("Events (UCDP GED)", className="h5 mt-3"),
         event_section(code, yrs, values),
         html.H2("Narrative", className="h5 mt-3"),

@@ -13,7 +13,7 @@ import datetime as dt
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
-from dash import dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import data
 from dashboard.queries import fresh_events as q
@@ -25,6 +25,9 @@ ACLED_ATTRIBUTION = ("ACLED figures: Armed Conflict Location & Event Data (ACLED
                      "ACLED data are not redistributed.")
 COLOURS = {q.UCDP: "#0072B2", q.ACLED: "#D55E00", q.HAPI: "#009E73"}  # Okabe-Ito: colour-blind safe
 SECTION_ID = "co-side-by-side"
+# dict ids: these graphs are not offered as chart/table downloads (the export layer lists string ids only)
+HEADLINE_ID, ISO3_ID = {"sbs": "headline"}, {"sbs": "iso3"}
+GRAPH_IDS = {"year": {"sbs": "year"}, "month": {"sbs": "month"}}
 
 
 def by_period(monthly: pl.DataFrame, period: str, coverage: dict[str, tuple]) -> pl.DataFrame:
@@ -108,33 +111,62 @@ def _staleness_table(stale: list[dict]) -> html.Table:
     return html.Table([head, body], className="table table-sm small")
 
 
-def section(iso3: str, headline: str = q.UCDP) -> html.Div:
-    """The side-by-side block for one country (monthly for the last 24 months, yearly for all)."""
+def _figures(iso3: str, headline: str) -> dict[str, go.Figure]:
+    """Yearly (all years) and monthly (last 24 months) figures, plus the disagreements found in either."""
     name = data.country_names().get(iso3, iso3)
     monthly = q.monthly(iso3)
-    stale = q.staleness(iso3)
     cov = q.coverage()
+    recent = monthly.filter(pl.col("month") >= monthly["month"].max() - dt.timedelta(days=730))
+    return {"year": figure(by_period(monthly, "year", cov), f"{name}: fatalities per year", "year", headline),
+            "month": figure(by_period(recent, "month", cov), f"{name}: fatalities per month, last 24 months",
+                            "month", headline)}
+
+
+def _badge(iso3: str) -> dbc.Badge | None:
+    monthly = q.monthly(iso3)
+    cov = q.coverage()
+    recent = monthly.filter(pl.col("month") >= monthly["month"].max() - dt.timedelta(days=730))
+    dis = disagreements(by_period(monthly, "year", cov)) + disagreements(by_period(recent, "month", cov))
+    if not dis:
+        return None
+    latest = max(dis, key=lambda r: r["period"])
+    figs = ", ".join(f"{q.LABELS[s]} {latest[s]:,}" for s in q.SOURCES if s in latest)
+    return dbc.Badge(f"Sources disagree: {len(dis)} period(s), latest {latest['period']:%Y-%m} ({figs})",
+                     color="warning", text_color="dark", className="mb-2", id=f"{SECTION_ID}-badge")
+
+
+def section(iso3: str, headline: str = q.UCDP) -> html.Div:
+    """The side-by-side block for one country; UCDP is the headline unless the reader picks another."""
+    monthly = q.monthly(iso3)
+    stale = q.staleness(iso3)
     parts: list = [html.H3("Fatalities: UCDP, ACLED and HDX HAPI side by side", className="h5")]
-    notes = presence_notes(iso3, monthly, stale)
     if monthly.height:
-        yearly = by_period(monthly, "year", cov)
-        recent = by_period(monthly.filter(pl.col("month") >= monthly["month"].max() - dt.timedelta(days=730)),
-                           "month", cov)
-        dis = disagreements(yearly) + disagreements(recent)
-        if dis:
-            latest = dis[0]
-            figs = ", ".join(f"{q.LABELS[s]} {latest[s]:,}" for s in q.SOURCES if s in latest)
-            parts.append(dbc.Badge(f"Sources disagree: {len(dis)} period(s), latest {latest['period']:%Y-%m} "
-                                   f"({figs})", color="warning", text_color="dark", className="mb-2",
-                                   id=f"{SECTION_ID}-badge"))
-        for wide, period, label in ((yearly, "year", "per year"), (recent, "month", "per month, last 24 months")):
-            parts.append(dcc.Graph(figure=figure(wide, f"{name}: fatalities {label}", period, headline),
-                                   config={"displaylogo": False}))
+        if badge := _badge(iso3):
+            parts.append(badge)
+        present = [s for s in q.SOURCES if s in set(monthly["source"].to_list())]
+        headline = headline if headline in present else present[0]  # UCDP first, when it has figures here
+        parts.append(html.Fieldset([html.Legend("Headline source", className="small fw-bold mb-0"), dcc.RadioItems(
+            id=HEADLINE_ID, options=[{"label": q.LABELS[s], "value": s} for s in present],
+            value=headline, inline=True,
+            inputStyle={"marginRight": "4px", "marginLeft": "10px"}, className="small")], className="mb-1"))
+        parts.append(dcc.Store(id=ISO3_ID, data=iso3))
+        figs = _figures(iso3, headline)
+        parts += [dcc.Graph(id=GRAPH_IDS[p], figure=figs[p], config={"displaylogo": False}) for p in ("year", "month")]
     else:
         parts.append(html.P("No source holds conflict events for this country."))
-    parts += [html.P(n, className="small text-muted mb-1") for n in notes]
+    parts += [html.P(n, className="small text-muted mb-1") for n in presence_notes(iso3, monthly, stale)]
     parts.append(_staleness_table(stale))
     parts.append(html.P(f"Disagreement: the largest figure ≥ {FLOOR} fatalities and more than {RATIO:g}× the "
                         "smallest. ACLED counts only event types with a UCDP equivalent. " + ACLED_ATTRIBUTION,
                         className="small text-muted"))
     return html.Div(parts, id=SECTION_ID, className="mb-4")
+
+
+@callback(Output(GRAPH_IDS["year"], "figure"), Output(GRAPH_IDS["month"], "figure"),
+          Input(HEADLINE_ID, "value"), State(ISO3_ID, "data"), prevent_initial_call=True)
+def pick_headline(headline: str, iso3: str) -> tuple[go.Figure, go.Figure]:
+    """Redraw both charts with the reader's headline source."""
+    code = str(iso3 or "").upper()
+    source = headline if headline in q.SOURCES else q.UCDP
+    figs = _figures(code, source)
+    return figs["year"], figs["month"]

@@ -70,6 +70,8 @@ class AcledSource(Source):
     folder = "acled"
     tables = ("events",)
     redistributable = False
+    skip_reason = ("skipped: no ACLED export file and no ACLED account (set ACLED_USERNAME and ACLED_PASSWORD, "
+                   "or drop an export CSV you downloaded into the raw folder)")
     order = 60
 
     def recognise(self, path: Path, head: str) -> bool:

@@ -59,6 +59,8 @@ class HdxHapiSource(Source):
     tables = ("conflict_monthly",)
     table_schemas = {"conflict_monthly": CONFLICT_MONTHLY}
     redistributable = False
+    skip_reason = ("skipped: no HDX HAPI file and no app identifier (set HDX_HAPI_APP_IDENTIFIER, or drop HAPI's "
+                   "conflict-events CSV into the raw folder)")
     order = 61
 
     def recognise(self, path: Path, head: str) -> bool:
