@@ -165,9 +165,9 @@ class AcledSource(Source):
         deleted = set()
         for folder in {r.path.parent for r in results}:
             deleted |= set(load_deleted(folder))
+        if not results or (len(results) == 1 and not deleted):
+            return results  # one file is already one event per id (read_file): nothing to merge
         frames = [r.tables["events"].with_columns(pl.lit(i).alias("__f")) for i, r in enumerate(results)]
-        if not frames:
-            return results
         allev = pl.concat(frames, how="vertical")
         gone = pl.col("event_id").is_in(list(deleted))
         ranked = allev.filter(~gone).sort(["_timestamp", "__f"], descending=True, nulls_last=True)
