@@ -93,7 +93,7 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
     },
     "conflict_monthly": {
         "source": "`hdx_hapi`", "month": "HAPI `reference_period_start` (first day of the month)",
-        "event_type": "`political_violence` \| `civilian_targeting` (a subset of it) \| `demonstration`",
+        "event_type": "`political_violence` \\| `civilian_targeting` (a subset of it) \\| `demonstration`",
         "admin_level": "0, 1 or 2: the rows of one country and month are summed at their most detailed level only",
         "fatalities": "HAPI fatalities (NULL for demonstrations)",
     },

@@ -131,3 +131,11 @@ def test_no_table_download_contains_acled(warehouse):
     # the explorer's CSV: indicator values only, never events
     text = explore.csv_text("", "", data.indicator_ids(), 1989, 2026, [], "")
     assert "SDN9000" not in text and "acled" not in text.lower()
+
+
+def test_acled_never_on_the_ucdp_event_map(warehouse):
+    types = ("state-based", "non-state", "one-sided")
+    frame, aggregated = data.events.uncached("SDN", 2026, 2026, types)
+    assert frame.height == 0 and not aggregated  # the three mapped ACLED events of 2026 stay off GED's map
+    assert data.warehouse().rows("SELECT count(*) FROM events WHERE source = 'acled' AND iso3 = 'SDN' "
+                                 "AND violence_type IS NOT NULL")[0][0] == 3
