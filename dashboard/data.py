@@ -699,15 +699,16 @@ def events(iso3: str, year_from: int, year_to: int, types: tuple[str, ...]) -> t
     where = ("iso3 = ? AND year BETWEEN ? AND ? AND list_contains(?, violence_type) "
              "AND latitude IS NOT NULL AND longitude IS NOT NULL")
     params = [iso3, int(year_from), int(year_to), list(types)]
+    ev_where = where + " AND source <> 'acled'"  # ACLED rows (the user's own, issue 19) never on UCDP's map
     if _event_source() == "event_cells":
         n = warehouse().rows(f"SELECT coalesce(sum(events), 0) FROM event_cells WHERE {where}", params)[0][0]
     else:
-        n = warehouse().rows(f"SELECT count(*) FROM events WHERE {where}", params)[0][0]
+        n = warehouse().rows(f"SELECT count(*) FROM events WHERE {ev_where}", params)[0][0]
     if n <= MAX_EVENT_POINTS:
         df = warehouse().frame(
             "SELECT latitude, longitude, violence_type, coalesce(deaths_best, 0) AS deaths, 1 AS events, "
             "strftime(event_date, '%Y-%m-%d') || ' · ' || coalesce(where_description, '') AS label "
-            f"FROM events WHERE {where} ORDER BY event_date, source, event_id",  # a fixed order: same bytes per worker
+            f"FROM events WHERE {ev_where} ORDER BY event_date, source, event_id",  # fixed order: same bytes per worker
             params,
         )
         return df, False
@@ -719,7 +720,7 @@ def events(iso3: str, year_from: int, year_to: int, types: tuple[str, ...]) -> t
     else:
         sql = ("SELECT floor(latitude * 2) / 2 + 0.25 AS latitude, floor(longitude * 2) / 2 + 0.25 AS longitude, "
                "violence_type, sum(coalesce(deaths_best, 0)) AS deaths, count(*) AS events, '' AS label "
-               f"FROM events WHERE {where} GROUP BY ALL ORDER BY latitude, longitude, violence_type")
+               f"FROM events WHERE {ev_where} GROUP BY ALL ORDER BY latitude, longitude, violence_type")
     return warehouse().frame(sql, params), True
 
 

@@ -82,6 +82,24 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
         "violence_type": "`state-based` \\| `non-state` \\| `one-sided` (UCDP type_of_violence 1/2/3)",
         "deaths_best": "best estimate of deaths; `deaths_low` ≤ `deaths_best` ≤ `deaths_high`",
         "deaths_civilians": "civilian deaths (part of best)",
+        "event_type": "ACLED only: ACLED's event type (Battles, Violence against civilians, Explosions/Remote "
+                      "violence, Protests, Riots, Strategic developments); `violence_type` is its partial UCDP "
+                      "mapping (NULL for protests, riots, strategic developments). ACLED rows (`source = 'acled'`) "
+                      "are the user's own, never exported, and not in `event_cells` / `event_country_year`",
+        "sub_event_type": "ACLED only: ACLED's sub-event type",
+    },
+    "event_country_month": {
+        "source": "`ucdp_ged` or `acled`", "month": "first day of the month of `event_date`",
+        "fatalities": "sum of `deaths_best` (UCDP best estimate; ACLED fatalities), missing as 0",
+        "events_mapped": "events with a UCDP violence type (all UCDP events; ACLED without protests, riots, "
+                         "strategic developments)", "fatalities_mapped": "fatalities of those events: the figure "
+                         "compared side by side", "last_event_date": "latest event date in the month",
+    },
+    "conflict_monthly": {
+        "source": "`hdx_hapi`", "month": "HAPI `reference_period_start` (first day of the month)",
+        "event_type": "`political_violence` \\| `civilian_targeting` (a subset of it) \\| `demonstration`",
+        "admin_level": "0, 1 or 2: the rows of one country and month are summed at their most detailed level only",
+        "fatalities": "HAPI fatalities (NULL for demonstrations)",
     },
     "event_cells": {
         "latitude": "centre of the 0.5° cell (`floor(latitude * 2) / 2 + 0.25`); NULL for events without coordinates",

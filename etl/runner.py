@@ -254,9 +254,18 @@ def _update(db: Path, from_dir: Path | None, only: list[str] | None, sources: li
     selected = [s for s in sources if not only or s.id in only or getattr(s, "bundled", ())]
     ctx = Context(Countries())
     download_errors: dict[str, str] = {}
+    api_skips: dict[str, str] = {}  # API sources without an account: one line, never a failure
     if from_dir is None:
         mirrors = {**mirrors_from_env(), **(mirrors or {})}
         for source in selected:
+            try:  # an API source with the user's own account (ACLED, HDX HAPI) refreshes its raw copy first
+                refresh = getattr(source, "refresh_from_api", None)
+                if refresh and (skipped := refresh(raw_dir / source.folder, console)):
+                        api_skips[source.id] = skipped
+                        console.print(f"[yellow]{source.id}[/yellow]: {skipped}")
+            except SourceError as err:
+                download_errors[source.id] = str(err)
+                console.print(f"[red]{source.id}[/red]: {err}")
             for dl in source.downloads:
                 try:
                     fetch(dl, raw_dir / source.folder, mirrors=mirrors)
@@ -285,6 +294,8 @@ def _update(db: Path, from_dir: Path | None, only: list[str] | None, sources: li
                 runs.append(SourceRun(source, "failed", message=download_errors[source.id]))
                 continue
             runs.append(run_source(source, assigned[source.id], ctx, progress))
+            if hasattr(source, "refresh_from_api") and runs[-1].status == "no input":  # needs the user's account
+                runs[-1].status, runs[-1].message = "skipped", api_skips.get(source.id, source.skip_reason)
     report = UpdateReport(db, runs, unrecognised, ignored=ignored)
     if db.exists() and (damaged := validate_warehouse(db)):
         report.previous_problem = damaged

@@ -24,6 +24,8 @@ CORE: dict[str, dict[str, pl.DataType]] = {
         "side_a": S, "side_b": S, "conflict_name": S, "dyad_name": S, "conflict_id": S, "dyad_id": S,
         "where_prec": I, "date_prec": I, "event_clarity": I, "code_status": S, "gw_code": S,
         "file_name": S, "row_number": I,
+        # ACLED's own classification (NULL for UCDP events), kept next to the partial violence_type mapping
+        "event_type": S, "sub_event_type": S,
     },
     "indicator_values": {
         "iso3": S, "year": I, "indicator_id": S, "value": F, "source_id": S, "file_name": S, "row_number": I,
@@ -122,7 +124,7 @@ DERIVED: dict[str, tuple[dict[str, pl.DataType], str]] = {
         "SELECT iso3, year, violence_type, source_version, floor(latitude * 2) / 2 + 0.25 AS latitude, "
         "floor(longitude * 2) / 2 + 0.25 AS longitude, count(*) AS events, sum(coalesce(deaths_best, 0)) AS deaths, "
         "sum(deaths_best) AS deaths_best, sum(deaths_low) AS deaths_low, sum(deaths_high) AS deaths_high, "
-        "sum(deaths_civilians) AS deaths_civilians FROM events GROUP BY ALL "
+        "sum(deaths_civilians) AS deaths_civilians FROM events WHERE source <> 'acled' GROUP BY ALL "
         "ORDER BY iso3, year, violence_type, source_version, latitude, longitude",
     ),
     "event_country_year": (
@@ -130,8 +132,20 @@ DERIVED: dict[str, tuple[dict[str, pl.DataType], str]] = {
          "deaths_civilians": I, "versions": S},
         "SELECT iso3, year, violence_type, count(*) AS events, sum(deaths_best) AS deaths_best, "
         "sum(deaths_low) AS deaths_low, sum(deaths_high) AS deaths_high, sum(deaths_civilians) AS deaths_civilians, "
-        "string_agg(DISTINCT source_version, ', ' ORDER BY source_version) AS versions FROM events GROUP BY ALL "
-        "ORDER BY iso3, year, violence_type",
+        "string_agg(DISTINCT source_version, ', ' ORDER BY source_version) AS versions FROM events "
+        "WHERE source <> 'acled' GROUP BY ALL ORDER BY iso3, year, violence_type",
+    ),
+    # Monthly events and fatalities per country and event source (UCDP GED and ACLED side by side; HDX HAPI's
+    # monthly figures are in conflict_monthly). ``fatalities_mapped`` counts only events with a UCDP violence
+    # type, so ACLED's protests, riots and strategic developments are not compared with UCDP's organised violence.
+    "event_country_month": (
+        {"iso3": S, "month": D, "source": S, "events": I, "fatalities": I, "events_mapped": I,
+         "fatalities_mapped": I, "last_event_date": D},
+        "SELECT iso3, date_trunc('month', event_date)::DATE AS month, source, count(*) AS events, "
+        "coalesce(sum(deaths_best), 0) AS fatalities, count(violence_type) AS events_mapped, "
+        "coalesce(sum(deaths_best) FILTER (WHERE violence_type IS NOT NULL), 0) AS fatalities_mapped, "
+        "max(event_date) AS last_event_date FROM events WHERE event_date IS NOT NULL GROUP BY ALL "
+        "ORDER BY iso3, month, source",
     ),
 }
 

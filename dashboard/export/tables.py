@@ -21,6 +21,7 @@ import polars as pl
 
 from dashboard import data
 from dashboard.export import briefing, cells, charts
+from dashboard.export.licence import guard as licence_guard
 
 TABLE_FORMATS = ("csv", "xlsx")
 COUNTRY_TABLES = {"co-key-figures": "Key figures", "co-risk-factors": "Risk-factor board"}
@@ -160,6 +161,7 @@ def attribution(t: Table, today: dt.date | None = None) -> list[str]:
 
 def to_csv(t: Table) -> bytes:
     """'# ' attribution rows, then the table with a header row (UTF-8); formula-like text neutralised (cells.py)."""
+    licence_guard(t.source_ids, t.selection, t.frame.columns)
     buf = io.StringIO()
     cells.safe_frame(t.frame).write_csv(buf)
     head = "".join(f"# {cells.one_line(line)}\n" for line in attribution(t))
@@ -170,6 +172,8 @@ def to_xlsx(t: Table) -> bytes:
     """Attribution rows (non-commercial ones in red, bold), a blank row, then the table, in one sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    licence_guard(t.source_ids, t.selection, t.frame.columns)
 
     wb = Workbook()
     ws = wb.active

@@ -30,6 +30,7 @@ from dashboard.queries import country as country_q
 from dashboard.viewmodels import country as vm
 from dashboard.sections import response as response_section
 from dashboard.sections import recent_events, what_changed
+from dashboard.sections import side_by_side
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 
@@ -279,6 +280,8 @@ PANELS: tuple[Panel, ...] = (
     Panel("what-changed", "What changed", lambda ctx: Section.of(what_changed.section(ctx.code))),
     Panel("risk-factors", "Risk factors", factors_panel, heading="Risk factors (UN Framework of Analysis)"),
     Panel("trends", "Trends", trends_panel),
+    Panel("fatalities", "Sources compared", lambda ctx: Section.of(side_by_side.section(ctx.code)),
+          heading="-", in_menu=False),
     Panel("events", "Events", events_panel, heading="Events (UCDP GED)"),
     Panel("recent-events", "Recent events", lambda ctx: Section.of(recent_events.section(ctx.code)),
           heading="Recent events (UCDP candidate, monthly)", in_menu=False),
