@@ -27,10 +27,9 @@ from dashboard.components import (
 from dashboard.export.links import pack_buttons
 from dashboard.panels import Panel, Section, analyst_mode
 from dashboard.queries import country as country_q
-from dashboard.viewmodels import country as vm
+from dashboard.sections import recent_events, side_by_side, what_changed
 from dashboard.sections import response as response_section
-from dashboard.sections import recent_events, what_changed
-from dashboard.sections import side_by_side
+from dashboard.viewmodels import country as vm
 
 dash.register_page(__name__, path_template="/country/<iso3>", title="Country page", name="Country", order=1)
 

@@ -22,8 +22,8 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from dashboard import data, figures, ids
 from dashboard import risk as riskdata
 from dashboard.components import graph, guarded, lazy_details, md_table, notices, url_sync
-from dashboard.export.cells import one_line, safe_frame
 from dashboard.explore_state import MAX_COUNTRIES, MAX_INDICATORS, ExploreState, from_controls, parse
+from dashboard.export.cells import one_line, safe_frame
 
 dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
 
@@ -376,7 +376,7 @@ def csv_text(region: str, subregion: str, indicators: list[str], y0: int, y1: in
     """The filtered table as CSV, preceded by '#' attribution lines (sources, licence, filter, date)."""
     wide = filtered(region, subregion, indicators, y0, y1, risk, factor, status)
     buf = io.StringIO()
-    safe_frame(csv_numbers(wide)).write_csv(buf)  # raw numbers (700, not 700.0); formula-like text neutralised (export/cells.py)
+    safe_frame(csv_numbers(wide)).write_csv(buf)  # raw numbers (700, not 700.0); formula-like text neutralised
     return "\n".join(map(one_line, attribution_lines(indicators, bool(risk), query))) + "\n" + buf.getvalue()
 
 

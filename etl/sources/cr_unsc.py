@@ -9,6 +9,7 @@ A non-numeric resolution number or a URL outside digitallibrary.un.org is a name
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -27,6 +28,7 @@ class CrUnsc(Source):
                "doi:10.5281/zenodo.7319780; crosswalk files UNSC_Record-Table / UNSC_Record_Voting."
     url = "https://doi.org/10.5281/zenodo.7319780"
     folder = "cr-unsc-crosswalk"
+    ignore: ClassVar = ("CR-UNSC_Variables*.csv",)  # the variables codebook
     tables = ()
     table_schemas = {"unsc_resolution_records": {
         "res_no": pl.Int64, "kind": pl.String, "url": pl.String, "file_name": pl.String, "row_number": pl.Int64}}

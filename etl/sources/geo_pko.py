@@ -9,6 +9,7 @@ troop-type tables of the same release are not loaded (not used on screen).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -30,6 +31,7 @@ class GeoPko(Source):
                "Geocoded Peacekeeping Operations (Geo-PKO) dataset. Journal of Peace Research 57(2). Version 2.3."
     url = "https://www.uu.se/en/department/peace-and-conflict-research/research/research-data/geo-pko"
     folder = "geo-pko"
+    ignore: ClassVar = ("TCCMap*.csv", "TTMap*.csv")  # troop-contributor and troop-type tables: not loaded (yet)
     tables = ("pko_deployments",)
     order = 111
 

@@ -11,6 +11,7 @@ Gleditsch–Ward table, which shares them for every post-1993 host in this file;
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -31,6 +32,7 @@ class UnNonUnPeacekeeping(Source):
                "International Peacekeeping 27(3). Dataset v2-2019."
     url = "https://www.tandfonline.com/doi/full/10.1080/13533312.2020.1737023"
     folder = "un-nonun-peacekeeping"
+    ignore: ClassVar = ("*.pdf",)  # the codebook
     tables = ("response_measures",)
     order = 113
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
@@ -163,6 +164,7 @@ class UnscMeetings(Source):
                "https://research.un.org/en/docs/sc/quick/meetings (yearly pages scact{YEAR}_table_en)."
     url = "https://research.un.org/en/docs/sc/quick/meetings"
     folder = "unsc-dhl-meetings"
+    ignore: ClassVar = ("scact_veto_table*.html",)  # the library's veto table: vetoes come from unsc-vetoes
     tables = ("security_council_outcomes",)
     order = 110
     html_input = True  # the publisher's format is an HTML page: the runner's "HTML instead of data" check is skipped
