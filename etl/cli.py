@@ -34,6 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", help="list the dataset modules and their ids")
     docs = sub.add_parser("docs", help="regenerate docs/warehouse.md from the contract and catalog")
     docs.add_argument("--check", action="store_true", help="exit 1 if docs/warehouse.md is out of date")
+    dg = sub.add_parser("digest", help="an email-ready digest of the changes and alerts since a date (Markdown/HTML)")
+    dg.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="changes dated on or after this day")
+    dg.add_argument("--db", type=Path, default=Path(os.environ.get("R2P_DB", DEFAULT_DB)), metavar="PATH")
+    dg.add_argument("--region", metavar="M49", help="an M49 region, code or name (002 or Africa)")
+    dg.add_argument("--iso3", nargs="+", metavar="ISO3", help="only these countries")
+    dg.add_argument("--format", dest="fmt", default="md", metavar="md|html", help="md (default) or html")
+    dg.add_argument("--base-url", default=os.environ.get("R2P_BASE_URL", "http://127.0.0.1:8050"), metavar="URL",
+                    help="the dashboard's address, for links (default http://127.0.0.1:8050 or $R2P_BASE_URL)")
+    dg.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
     return parser
 
 
@@ -69,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         from etl.docs import write_docs
 
         return write_docs(check=args.check)
+    if args.command == "digest":
+        from etl.digest import run
+
+        return run(args.since, args.db, args.region, args.iso3, args.fmt, args.base_url, args.output)
     return 2
 
 

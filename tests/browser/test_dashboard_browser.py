@@ -157,7 +157,8 @@ def choose(page, dropdown_id: str, option_text: str) -> None:
 PAGES = [("overview", "/", ".choroplethlayer path"),
          ("country", "/country/SDN", "#co-event-map .scattergeo"),
          ("explore", "/explore", "#ex-grid .ag-row"),
-         ("sources", "/sources", "#indicator-catalog")]
+         ("sources", "/sources", "#indicator-catalog"),
+         ("changes", "/changes", "#ch-list")]
 
 
 @pytest.mark.parametrize(("name", "path", "ready"), PAGES, ids=[p[0] for p in PAGES])
