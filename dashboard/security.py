@@ -129,7 +129,3 @@ def install(app: Dash) -> None:
         for name, value in STATIC_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
-
-    from dashboard.http_edges import close_after_errors  # imports this module's headers: not at the top
-
-    server.wsgi_app = close_after_errors(server.wsgi_app)  # type: ignore[method-assign]

@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from dashboard import changes_feed, dash_internals, data, plotly_bundle, search, security
+from dashboard import changes_feed, dash_internals, data, http_edges, plotly_bundle, search, security
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("overview", "country", "explore", "sources", "response_gaps", "changes", "not_found_404")
@@ -44,6 +44,7 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # screen readers: English
     app.layout = shell
     security.install(app)  # CSP, no framing, nosniff, referrer policy on every response
+    app.server.wsgi_app = http_edges.close_after_errors(app.server.wsgi_app)  # close the connection after errors
     dash_internals.install(app)  # response cache, orjson encoder, native builtins first (the Dash patches)
     plotly_bundle.serve(app)  # plotly.js's geo build (1.4 MB) instead of the full 4.8 MB, when installed
     from dashboard.export import routes as export_routes

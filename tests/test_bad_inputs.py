@@ -368,7 +368,9 @@ def _dump(db: Path) -> dict[str, list[tuple]]:
     """Every table, every row, in a stable order (the warehouse's content)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        # `changes` and `alerts` are the update's own log (a failed source is recorded there: issue 16), not data
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+                  if r[0] not in ("changes", "alerts")]
         out = {}
         for table in tables:
             cols = [r[0] for r in con.execute(

@@ -53,7 +53,9 @@ def dump(db: Path) -> dict[str, list[tuple]]:
     """The warehouse's content (every table, sorted): reading it all also proves the file is not corrupt."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        # `changes`/`alerts` are the update's own log (what it found against the file it replaced), not data
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+                  if r[0] not in ("changes", "alerts")]
         return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
     finally:
         con.close()

@@ -92,7 +92,7 @@ def test_the_nearest_folder_decides_who_owns_a_file():
     assert owner_of(Path("/home/analyst/idmc/data/raw/ucdp-ged/f.csv"), sources).id == "ucdp_ged"
     assert owner_of(Path("/data/raw/ewp-sra/2019/base2018.csv"), sources).folder == "ewp-sra"
     assert owner_of(Path("/data/raw/unhcr-population/extra.csv"), sources).id == "unhcr_population"
-    assert owner_of(Path("/data/raw/geo-pko/FrontMap.csv"), sources) is None
+    assert owner_of(Path("/data/raw/plotly-geo-topojson/world_110m.json"), sources) is None  # no source owns it
     assert owner_of(Path("/data/curated/r2p-monitor-editions.csv"), sources) is None  # shared folder: nobody's
 
 
@@ -109,8 +109,8 @@ def test_documented_ignore_list_is_not_a_failure(tmp_path: Path, monkeypatch):
 def test_a_folder_no_source_owns_is_listed_not_failed(tmp_path: Path):
     """Another module's dataset (e.g. Geo-PKO, read by a later source) is "not recognised", never a failure."""
     raw = raw_with(tmp_path / "raw", {"ucdp-ged": [GED]})
-    (raw / "geo-pko").mkdir()
-    (raw / "geo-pko" / "FrontMap_v.2.3.csv").write_text("mission,year,month\nMINUSMA,2019,5\n")
+    (raw / "a-new-dataset").mkdir()
+    (raw / "a-new-dataset" / "FrontMap_v.2.3.csv").write_text("mission,year,month\nMINUSMA,2019,5\n")
     report = run(raw, tmp_path / "w.duckdb")
     assert [p.name for p in report.unrecognised] == ["FrontMap_v.2.3.csv"]
     assert not [r for r in report.runs if r.status in ("failed", "shrunk")]
@@ -184,6 +184,8 @@ def _content(db: Path) -> dict[str, list[tuple]]:
     try:
         out = {}
         for t in CONTRACT_TABLES:
+            if t in ("changes", "alerts"):  # the update's own log: differs with what each run replaced (issue 16)
+                continue
             cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
                                               "table_name = ? ORDER BY ordinal_position", [t]).fetchall()]
             keep = ", ".join(f'"{c}"' for c in cols if c not in ("retrieved_at", "computed_at", "as_of_run"))
@@ -439,10 +441,9 @@ def test_acd_conflict_years_next_to_historical_states_equal_the_raw_count(shared
 
 
 def test_full_real_update_publishes_with_no_source_failing(shared_raw, shared_warehouse):
-    failing = query(shared_warehouse, "SELECT source_id, status, message FROM sources WHERE status <> 'ok'")
-    assert failing == []
-    unowned = {"geo-pko", "unsc-dhl-meetings", "un-peace-operations-psdh", "cr-unsc-crosswalk"}
-    assert unowned <= {p.name for p in shared_raw.iterdir()}
+    failing = query(shared_warehouse, "SELECT source_id, status, message FROM sources WHERE status <> 'ok' AND NOT "
+                                      "(source_id IN ('acled', 'hdx_hapi') AND status = 'skipped')")
+    assert failing == []  # ACLED and HDX HAPI need the user's own account or export: skipped with a reason
 
 
 def test_worldbank_channel_islands_rows_are_rejects_in_the_real_warehouse(shared_warehouse):
