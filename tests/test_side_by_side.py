@@ -33,6 +33,11 @@ def warehouse(tmp_path_factory):
         w = csv.DictWriter(fh, list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+    # a file a source cannot read fails that source (issue 15): leave out the API pages (they are served by the
+    # loopback tests, not read from the raw folder)
+    for name in ("acled/deleted.json", "acled/read_full.json", "acled/read_updates.json",
+                 "hdx_hapi/conflict_events.json"):
+        (raw / name).unlink()
     report = update(tmp / "wh.duckdb", from_dir=raw, quiet=True, curated_dir=tmp / "curated")
     assert report.published
     from dashboard.server import create_app

@@ -54,7 +54,7 @@ def layout(**kwargs: Any) -> html.Div:
             dbc.Col([dbc.Label("No multilateral measure recorded in the last (years)", html_for=GAP_YEARS),
                      dcc.Slider(id=GAP_YEARS, min=1, max=30, step=1, value=values["years"],
                                 marks={k: str(k) for k in (1, 5, 10, 20, 30)})], md=5),
-            dbc.Col([dcc.Checklist(id=GAP_LISTED, options=[{"label": " or listed by the R2P Monitor", "value": "yes"}],
+            dbc.Col([dbc.Checklist(id=GAP_LISTED, options=[{"label": " or listed by the R2P Monitor", "value": "yes"}],
                                    value=["yes"] if values["listed"] == "yes" else [])], md=2),
         ]),
         dcc.Loading(html.Div(graph(GAP_MAP, fig, geo=True, label="map of countries with a response gap"),

@@ -13,7 +13,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
-from dash import dcc, html
+from dash import html
 
 from dashboard import data
 from dashboard.components import graph, source_list
@@ -163,7 +163,8 @@ def layer_toggle(iso3: str) -> html.Div:
     label = (f" UN peacekeeping deployment locations (Geo-PKO v2.3, {df['first_year'].min()}–"
              f"{df['last_year'].max()}, {df.height} locations)" if df.height
              else " UN peacekeeping deployment locations (Geo-PKO v2.3: none recorded for this country, 1994–2024)")
-    return html.Div(dcc.Checklist(id=LAYER_ID, options=[{"label": label, "value": "pko", "disabled": not df.height}],
+    # dbc.Checklist: a native, labelled checkbox (Dash 4's dcc.Checklist nests its controls: axe nested-interactive)
+    return html.Div(dbc.Checklist(id=LAYER_ID, options=[{"label": label, "value": "pko", "disabled": not df.height}],
                                   value=[], className="small"), className="mb-1")
 
 

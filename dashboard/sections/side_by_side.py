@@ -145,7 +145,7 @@ def section(iso3: str, headline: str = q.UCDP) -> html.Div:
             parts.append(badge)
         present = [s for s in q.SOURCES if s in set(monthly["source"].to_list())]
         headline = headline if headline in present else present[0]  # UCDP first, when it has figures here
-        parts.append(html.Fieldset([html.Legend("Headline source", className="small fw-bold mb-0"), dcc.RadioItems(
+        parts.append(html.Fieldset([html.Legend("Headline source", className="small fw-bold mb-0"), dbc.RadioItems(
             id=HEADLINE_ID, options=[{"label": q.LABELS[s], "value": s} for s in present],
             value=headline, inline=True,
             inputStyle={"marginRight": "4px", "marginLeft": "10px"}, className="small")], className="mb-1"))
