@@ -222,7 +222,8 @@ def run(db: Path, per_callback: int = 12, repeats: int = 5, with_naive: bool = T
 
     app = create_app(db)
     send = make_send(app.server.test_client())
-    paths = ["/", "/explore", "/sources", *[f"/country/{c}" for c in event_countries(db, countries)], "/country/FRA"]
+    paths = ["/", "/explore", "/sources", "/response-gaps", "/changes",
+             *[f"/country/{c}" for c in event_countries(db, countries)], "/country/FRA"]
     discovered = scenarios.discover(send, paths)
     cases, missing = scenarios.cases(discovered, per_callback)
     recorder = SqlRecorder()

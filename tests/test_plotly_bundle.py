@@ -90,7 +90,7 @@ def test_every_chart_the_app_draws_uses_only_the_bundles_trace_types(shared_ware
     app = create_app(shared_warehouse)
     client = app.server.test_client()
     send = make_send(client)
-    discovered = scenarios.discover(send, ["/", "/explore", "/sources", "/response-gaps", "/country/SDN",
+    discovered = scenarios.discover(send, ["/", "/explore", "/sources", "/response-gaps", "/changes", "/country/SDN",
                                            "/country/MMR", "/country/UKR", "/country/CHE"])
     cases, missing = scenarios.cases(discovered, per_callback=12)
     assert missing == []
