@@ -4,7 +4,8 @@ Why built by the ETL itself: the bench then measures exactly the tables, types a
 folder handed to ``update --from`` holds symlinks to every real file in ../shared/data/raw except the real GED
 event files, plus one ``SYNTHETIC_GEDEvent_v99_1_<N>.csv`` (bench/synthetic_ged.py). So in the resulting file:
 
-- every indicator, risk level, displacement and source row is real (pages have their real content);
+- every indicator, risk level, response measure, displacement and source row is real (pages have their real
+  content; the cited tables of ../shared/data/curated are read in place through a `curated` link);
 - every row of ``events`` is SYNTHETIC (its source row names the SYNTHETIC file; texts say "SYNTHETIC").
 
 The file is ``bench/out/SYNTHETIC_events_<N>.duckdb`` — never data/warehouse.duckdb.
@@ -39,10 +40,18 @@ def synthetic_csv(rows: int, out: Path = OUT) -> Path:
 
 
 def raw_folder(rows: int, shared_raw: Path = SHARED_RAW, out: Path = OUT) -> Path:
-    """A folder of symlinks: the real files (minus real GED events) and the SYNTHETIC event file."""
-    folder = out / f"raw_SYNTHETIC_{rows}"
-    if folder.exists():
-        shutil.rmtree(folder)
+    """A folder of symlinks: the real files (minus real GED events) and the SYNTHETIC event file.
+
+    It is named ``raw/`` with a ``curated`` link beside it, the layout of ../shared/data, so the update also reads the
+    cited tables in place (R2P Monitor levels, response measures) and pages show their real content."""
+    top = out / f"raw_SYNTHETIC_{rows}"
+    if top.exists():
+        shutil.rmtree(top)
+    folder = top / "raw"
+    folder.mkdir(parents=True)
+    curated = shared_raw.parent / "curated"
+    if curated.is_dir():
+        (top / "curated").symlink_to(curated.resolve())
     for src in sorted(shared_raw.rglob("*")):
         rel = src.relative_to(shared_raw)
         if not src.is_file() or rel.parts[0].startswith(REAL_EVENT_FOLDERS):
