@@ -57,10 +57,11 @@ def serve(db: Path) -> tuple[str, Any]:
 
 def drop_server_caches() -> None:
     from dashboard import data, response_cache
+    from dashboard.server import warm_caches
 
     response_cache.clear()
     data.clear_cache()
-    data.warm()
+    warm_caches()  # what a restarted server holds before its first visitor
 
 
 def load(page: Any, url: str, ready: str) -> dict[str, float]:

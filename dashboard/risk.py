@@ -80,6 +80,7 @@ def warm() -> None:
     if not data.status()["ok"]:
         return
     factor_numbers()
+    factors()
     for list_id in lists():
         list_years(list_id)
 

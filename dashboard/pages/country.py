@@ -25,7 +25,7 @@ from dashboard.components import (
     url_sync,
 )
 from dashboard.export.links import pack_buttons
-from dashboard.panels import Panel, Section, analyst_mode
+from dashboard.panels import Panel, Section, analyst_mode, build_all
 from dashboard.queries import country as country_q
 from dashboard.sections import recent_events, side_by_side, what_changed
 from dashboard.sections import response as response_section
@@ -97,7 +97,7 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
         notes.append("'from' is after 'to'; showing all years.")
         values["from"], values["to"] = yrs
     ctx = Context(code, info, vm.brief(code), yrs, values)
-    built = [(p, p.build(ctx)) for p in PANELS]
+    built = build_all(PANELS, ctx)
     used = tuple(dict.fromkeys(s for _, sec in built for s in sec.sources))
     body: list[Any] = [
         html.Div([html.Div([html.H1(info["name"], className="h2 mb-0", id="co-name"),

@@ -9,11 +9,13 @@ from dashboard import data
 
 @data.cached
 def event_coverage(iso3: str) -> tuple[dt.date, dt.date] | None:
-    """First and last GED event date recorded for a country: the latest year is often a part year (candidate
-    events run to the last released month), and the page must say so."""
-    if not data.has("events"):
+    """First month and last event date of the UCDP GED events recorded for a country: the latest year is often a
+    part year (candidate events run to the last released month), and the page must say so. Read from the monthly
+    summary table (a scan of the events table took ~6 ms at 3M events); ACLED's own dates are not GED coverage."""
+    if not data.has("event_country_month"):
         return None
-    lo, hi = data.warehouse().rows("SELECT min(event_date), max(event_date) FROM events WHERE iso3 = ?", [iso3])[0]
+    lo, hi = data.warehouse().rows("SELECT min(month), max(last_event_date) FROM event_country_month "
+                                   "WHERE iso3 = ? AND source = 'ucdp_ged'", [iso3])[0]
     return (lo, hi) if lo is not None else None
 
 

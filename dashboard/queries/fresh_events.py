@@ -60,12 +60,18 @@ def coverage() -> dict[str, tuple]:
 
 
 @data.cached
-def staleness(iso3: str) -> list[dict]:
-    """Per source: loaded at all?, status, retrieved at, last event date overall and for this country."""
-    loaded = {r[0]: r[1:] for r in data.warehouse().rows(
+def loaded_sources() -> dict[str, tuple]:
+    """Per event source with files loaded: (retrieved at, statuses, versions) — the same for every country."""
+    return {r[0]: tuple(r[1:]) for r in data.warehouse().rows(
         "SELECT source_id, max(retrieved_at), string_agg(DISTINCT status, ', ' ORDER BY status), "
         "string_agg(DISTINCT version, ', ' ORDER BY version) FROM sources "
         "WHERE source_id IN ('ucdp_ged', 'acled', 'hdx_hapi') AND file_name IS NOT NULL GROUP BY source_id")}
+
+
+@data.cached
+def staleness(iso3: str) -> list[dict]:
+    """Per source: loaded at all?, status, retrieved at, last event date overall and for this country."""
+    loaded = loaded_sources()
     last: dict[str, object] = {}
     if data.has("event_country_month"):
         last.update(dict(data.warehouse().rows(
