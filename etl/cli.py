@@ -1,4 +1,4 @@
-"""``python -m etl update|status|docs`` — the command line of the ETL."""
+"""``python -m etl update|status|sources|docs|digest|backtest`` — the command line of the ETL."""
 
 from __future__ import annotations
 
@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     dg.add_argument("--base-url", default=os.environ.get("R2P_BASE_URL", "http://127.0.0.1:8050"), metavar="URL",
                     help="the dashboard's address, for links (default http://127.0.0.1:8050 or $R2P_BASE_URL)")
     dg.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
+    bt = sub.add_parser("backtest", help="score the alert rules against the EWP mass-killing onsets (Markdown table)")
+    bt.add_argument("--db", type=Path, default=Path(os.environ.get("R2P_DB", DEFAULT_DB)), metavar="PATH")
     return parser
 
 
@@ -82,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         from etl.digest import run
 
         return run(args.since, args.db, args.region, args.iso3, args.fmt, args.base_url, args.output)
+    if args.command == "backtest":
+        if not args.db.exists():
+            console.print(f"[red]--db {args.db}: no such warehouse; build one with python -m etl update[/red]")
+            return 2
+        from etl.derive.backtest import run as run_backtest
+
+        return run_backtest(str(args.db))
     return 2
 
 

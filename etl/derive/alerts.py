@@ -160,13 +160,18 @@ def ewp_enters_top(rule: AlertRule, con: duckdb.DuckDBPyConnection, names: dict[
 
 
 def yearly_rise(rule: AlertRule, con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> list[dict]:
+    """A yearly figure up by ``threshold`` (share) and ``floor`` (people) on the year before; the alert names the
+    source version the figure came from (the release, not only its file)."""
     rows = con.execute("""
-        SELECT v.iso3, v.year, v.value, p.value, v.file_name FROM indicator_values v JOIN indicator_values p
+        SELECT v.iso3, v.year, v.value, p.value, v.file_name, coalesce(s.version, v.file_name)
+        FROM indicator_values v JOIN indicator_values p
           ON p.iso3 = v.iso3 AND p.indicator_id = v.indicator_id AND p.year = v.year - 1
+        LEFT JOIN (SELECT DISTINCT source_id, file_name, version FROM sources) s
+          ON s.source_id = v.source_id AND s.file_name = v.file_name
         WHERE v.indicator_id = ? AND v.value - p.value >= ? AND v.value >= p.value * (1 + ?)
         ORDER BY v.iso3, v.year""", [rule.measure, rule.floor, rule.threshold]).fetchall()
     return [_alert(rule, iso3, str(y), date(y, 12, 31), names, v, p, {"indicator": rule.measure, "file": fn},
-                   fn, share=(v - p) / p if p else None) for iso3, y, v, p, fn in rows]
+                   version, share=(v - p) / p if p else None) for iso3, y, v, p, fn, version in rows]
 
 
 def r2p_raised(rule: AlertRule, con: duckdb.DuckDBPyConnection, names: dict[str, str]) -> list[dict]:
