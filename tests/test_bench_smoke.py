@@ -202,3 +202,13 @@ def test_response_cache_repeats_answers_and_sees_a_new_warehouse(app, bench_db, 
     finally:
         data.warehouse().close()
         create_app(bench_db)
+
+
+def test_changes_bench_answers_page_callback_and_feed(app, bench_db):
+    from bench import bench_changes
+
+    times = bench_changes.answers(bench_db, repeats=1)
+    assert len(times["/changes page"]) == 1
+    assert len(times["/changes.atom"]) == len(bench_changes.FEED_QUERIES)
+    assert times["/changes filter callback"], "the filter callback was not replayed"
+    assert "| /changes.atom, cold" in bench_changes.table(None, times)
