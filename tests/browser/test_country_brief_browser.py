@@ -125,3 +125,48 @@ def test_axe_finds_no_serious_violation_on_the_country_page(browser, base_url, w
     # html-has-lang is the site's index page (app-wide, fixed with the site-wide harness), not this page's
     serious = [v for v in result if v["impact"] in ("serious", "critical") and v["id"] != "html-has-lang"]
     assert serious == [], serious
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_what_changed_strip_near_the_top_with_readable_arrows(browser, base_url, shared_warehouse, width, height):
+    """Issue 16: the strip sits right under the summary, every item says its direction in words (screen readers)
+    and its rule on hover/focus, the figures it shows are the change log's, and the page stays on the host."""
+    import duckdb
+
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{base_url}/country/SDN")
+    page.wait_for_selector("#co-what-changed li", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    items = page.evaluate("""() => [...document.querySelectorAll('#co-what-changed li')].map(li => ({
+        text: li.innerText, title: li.title, arrow: li.querySelector('[aria-hidden=true]').innerText,
+        spoken: (li.querySelector('.visually-hidden') || {}).textContent || ''}))""")
+    assert len(items) >= 3
+    changed = [i for i in items if "→" in i["text"]]
+    assert changed, items
+    for i in changed:
+        word = i["title"].split(".")[0]
+        assert word in ("worse", "better", "unchanged", "changed, no direction"), i
+        assert i["spoken"].strip() == word and i["arrow"] in "▲▼=●"
+        assert "Source:" in i["title"]
+    # the R2P level item is the change log's latest risk-level row for Sudan
+    con = duckdb.connect(str(shared_warehouse), read_only=True)
+    try:
+        row = con.execute("SELECT old_label, new_label FROM changes WHERE iso3 = 'SDN' AND kind = 'risk_level' "
+                          "AND subject = 'gcr2p' ORDER BY coalesce(as_of, CAST(detected_at AS DATE)) DESC, "
+                          "detected_at DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    if row:
+        level = next(i for i in items if "R2P Monitor level" in i["text"])
+        assert f"{row[0] or '—'} → {row[1] or '—'}" in level["text"]
+    strip_top = page.evaluate("() => document.querySelector('#co-what-changed').getBoundingClientRect().top")
+    assert strip_top <= (height if width > 800 else 3 * height)  # first screen on a desktop, near the top on a phone
+    assert errors == []
+    assert [u for u in requests if not u.startswith(base_url) and not u.startswith(("data:", "blob:"))] == []
+    context.close()
