@@ -27,6 +27,7 @@ from dashboard.components import (
 from dashboard.export.links import pack_buttons
 from dashboard.panels import Panel, Section, analyst_mode, build_all
 from dashboard.queries import country as country_q
+from dashboard.queries import fresh_events
 from dashboard.sections import recent_events, side_by_side, what_changed
 from dashboard.sections import response as response_section
 from dashboard.viewmodels import country as vm
@@ -35,6 +36,7 @@ dash.register_page(__name__, path_template="/country/<iso3>", title="Country pag
 
 VDEM_PREFERRED = ("vdem_v2x_polyarchy", "vdem_v2x_libdem", "vdem_v2x_civlib", "vdem_v2x_clphy", "vdem_v2x_rule",
                   "vdem_v2xcs_ccsi")
+MAP_LAYERS = ("pko",)  # switchable layers of the event map (Geo-PKO deployments), kept in the URL as ?layers=pko
 VT_LABELS = {"state-based": "State-based", "non-state": "Non-state", "one-sided": "One-sided (against civilians)"}
 
 
@@ -91,6 +93,8 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
         params.Param("from", yrs[0] if yrs else None, params.as_int(*(yrs or (1900, 2100)))),
         params.Param("to", yrs[1] if yrs else None, params.as_int(*(yrs or (1900, 2100)))),
         params.Param("types", list(data.VIOLENCE_TYPES), params.as_choice(data.VIOLENCE_TYPES), multi=True),
+        params.Param("layers", [], params.as_choice(MAP_LAYERS), multi=True),
+        params.Param(side_by_side.URL_PARAM, fresh_events.UCDP, params.as_choice(fresh_events.SOURCES)),
     ]
     values, notes = params.parse(kwargs, spec)
     if yrs and values["from"] > values["to"]:
@@ -279,7 +283,8 @@ PANELS: tuple[Panel, ...] = (
     Panel("what-changed", "What changed", lambda ctx: Section.of(what_changed.section(ctx.code))),
     Panel("risk-factors", "Risk factors", factors_panel, heading="Risk factors (UN Framework of Analysis)"),
     Panel("trends", "Trends", trends_panel),
-    Panel("fatalities", "Sources compared", lambda ctx: Section.of(side_by_side.section(ctx.code)),
+    Panel("fatalities", "Sources compared",
+          lambda ctx: Section.of(side_by_side.section(ctx.code, ctx.values[side_by_side.URL_PARAM])),
           heading="-", in_menu=False),
     Panel("events", "Events", events_panel, heading="Events (UCDP GED)"),
     Panel("recent-events", "Recent events", lambda ctx: Section.of(recent_events.section(ctx.code)),
@@ -417,7 +422,7 @@ def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]
         return html.P("No UCDP GED events in the warehouse for this country.", className="text-muted")
     y0, y1 = values["from"], values["to"]
     marks = {y: str(y) for y in range(yrs[0], yrs[1] + 1) if (y - yrs[0]) % max(1, (yrs[1] - yrs[0]) // 8) == 0}
-    fig, note, tbl, _ = build_events(code, y0, y1, values["types"])
+    fig, note, tbl, _ = build_events(code, y0, y1, values["types"], tuple(values["layers"]))
     return html.Div([
         dbc.Row([
             dbc.Col([dbc.Label("Years", html_for=ids.CO_YEARS),
@@ -431,14 +436,17 @@ def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]
                                    value=values["types"], inline=False)], md=4),
         ]),
         dcc.Loading(graph(ids.CO_EVENT_MAP, fig, geo=True, label="Map of UCDP GED events")),
-        response_section.layer_toggle(code),
+        response_section.layer_toggle(code, "pko" in values["layers"]),
         disclaimer(),
         html.P(note, id=ids.CO_EVENT_NOTE, className="small"),
         html.Div(tbl, id=ids.CO_EVENT_TABLE),
     ])
 
 
-def build_events(code: str, y0: int, y1: int, types: list[str], layers: tuple = ()) -> tuple[Any, str, Any, str]:
+def build_events(code: str, y0: int, y1: int, types: list[str], layers: tuple = (),
+                 headline: str = "ucdp_ged") -> tuple[Any, str, Any, str]:
+    """The event map, its note and table, and the page's query string (with the layers and the side-by-side
+    headline, which live in other sections, so that the address bar keeps them)."""
     types_t = tuple(t for t in data.VIOLENCE_TYPES if t in (types or []))
     df, aggregated = data.events(code, int(y0), int(y1), types_t)
     name = data.country_names().get(code, code)
@@ -456,7 +464,9 @@ def build_events(code: str, y0: int, y1: int, types: list[str], layers: tuple = 
     summary = _by_violence_type(df, types_t) if df.height else df
     tbl = details("Table: events by violence type", table(summary, {"violence_type": "Violence type",
                                                                    "events": "Events", "deaths": "Deaths (best)"}))
-    qs = params.encode({"from": y0, "to": y1, "types": list(types_t) or ["none"]})
+    qs = params.encode({"from": y0, "to": y1, "types": list(types_t) or ["none"],
+                        "layers": [x for x in MAP_LAYERS if x in layers],
+                        side_by_side.URL_PARAM: headline if headline != fresh_events.UCDP else None})
     return fig, note, tbl, qs
 
 
@@ -482,7 +492,10 @@ def _by_violence_type(df: pl.DataFrame, types: tuple[str, ...]) -> pl.DataFrame:
 
 
 def _bbox(code: str) -> tuple[float, float, float, float] | None:
-    df, _ = data.events(code, *data.event_years(code), data.VIOLENCE_TYPES)  # type: ignore[misc]
+    years = data.event_years(code)
+    if not years:  # no GED event here (the page then shows no map; an export or a test may still ask)
+        return None
+    df, _ = data.events(code, *years, data.VIOLENCE_TYPES)
     if df.height == 0:
         return None
     lat, lon = df["latitude"], df["longitude"]
@@ -499,13 +512,14 @@ def _bbox(code: str) -> tuple[float, float, float, float] | None:
     Input(ids.CO_TYPES, "value"),
     Input(response_section.LAYER_ID, "value"),
     State(ids.CO_ISO3, "data"),
+    State(side_by_side.PICKED_ID, "data"),
     prevent_initial_call=True,
 )
-def update_events(years: list[int], types: list[str], layers: list[str] | None, code: str) -> tuple:
+def update_events(years: list[int], types: list[str], layers: list[str] | None, code: str, headline: Any) -> tuple:
     if data.country(code or "") is None or not isinstance(years, list) or len(years) != 2:
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     return build_events(code, int(years[0]), int(years[1]), [t for t in (types or []) if t in data.VIOLENCE_TYPES],
-                        tuple(layers or ()))
+                        tuple(layers or ()), headline if headline in fresh_events.SOURCES else fresh_events.UCDP)
 
 
 # ------------------------------------------------------------------------------------------- narrative

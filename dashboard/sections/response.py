@@ -157,15 +157,15 @@ def pack_page(iso3: str) -> dict[str, Any]:
 LAYER_ID = "co-pko-layer"
 
 
-def layer_toggle(iso3: str) -> html.Div:
-    """The switch for the Geo-PKO layer on the country event map (off by default)."""
+def layer_toggle(iso3: str, on: bool = False) -> html.Div:
+    """The switch for the Geo-PKO layer on the country event map (off unless the URL asks for it)."""
     df = q.deployments(iso3)
     label = (f" UN peacekeeping deployment locations (Geo-PKO v2.3, {df['first_year'].min()}–"
              f"{df['last_year'].max()}, {df.height} locations)" if df.height
              else " UN peacekeeping deployment locations (Geo-PKO v2.3: none recorded for this country, 1994–2024)")
     # dbc.Checklist: a native, labelled checkbox (Dash 4's dcc.Checklist nests its controls: axe nested-interactive)
     return html.Div(dbc.Checklist(id=LAYER_ID, options=[{"label": label, "value": "pko", "disabled": not df.height}],
-                                  value=[], className="small"), className="mb-1")
+                                  value=["pko"] if on and df.height else [], className="small"), className="mb-1")
 
 
 def add_deployment_layer(fig: go.Figure, iso3: str, on: bool) -> go.Figure:

@@ -13,7 +13,7 @@ import datetime as dt
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 import polars as pl
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import data
 from dashboard.queries import fresh_events as q
@@ -27,6 +27,9 @@ COLOURS = {q.UCDP: "#0072B2", q.ACLED: "#D55E00", q.HAPI: "#009E73"}  # Okabe-It
 SECTION_ID = "co-side-by-side"
 # dict ids: these graphs are not offered as chart/table downloads (the export layer lists string ids only)
 HEADLINE_ID, ISO3_ID = {"sbs": "headline"}, {"sbs": "iso3"}
+# the reader's pick, always on the page (also where a country has no figures), so the URL can carry it
+PICKED_ID, PICKED_SYNC_ID = {"sbs": "picked"}, {"sbs": "picked-sync"}
+URL_PARAM = "headline"
 GRAPH_IDS = {"year": {"sbs": "year"}, "month": {"sbs": "month"}}
 
 
@@ -111,22 +114,27 @@ def _staleness_table(stale: list[dict]) -> html.Table:
     return html.Table([head, body], className="table table-sm small")
 
 
-def _figures(iso3: str, headline: str) -> dict[str, go.Figure]:
-    """Yearly (all years) and monthly (last 24 months) figures, plus the disagreements found in either."""
-    name = data.country_names().get(iso3, iso3)
+@data.cached
+def _wide(iso3: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Yearly (all years) and monthly (last 24 months) source × period tables: computed once per country and
+    warehouse, read by the badge, the charts and the headline pick."""
     monthly = q.monthly(iso3)
     cov = q.coverage()
     recent = monthly.filter(pl.col("month") >= monthly["month"].max() - dt.timedelta(days=730))
-    return {"year": figure(by_period(monthly, "year", cov), f"{name}: fatalities per year", "year", headline),
-            "month": figure(by_period(recent, "month", cov), f"{name}: fatalities per month, last 24 months",
-                            "month", headline)}
+    return by_period(monthly, "year", cov), by_period(recent, "month", cov)
+
+
+def _figures(iso3: str, headline: str) -> dict[str, go.Figure]:
+    """Both charts with the reader's headline source."""
+    name = data.country_names().get(iso3, iso3)
+    yearly, monthly = _wide(iso3)
+    return {"year": figure(yearly, f"{name}: fatalities per year", "year", headline),
+            "month": figure(monthly, f"{name}: fatalities per month, last 24 months", "month", headline)}
 
 
 def _badge(iso3: str) -> dbc.Badge | None:
-    monthly = q.monthly(iso3)
-    cov = q.coverage()
-    recent = monthly.filter(pl.col("month") >= monthly["month"].max() - dt.timedelta(days=730))
-    dis = disagreements(by_period(monthly, "year", cov)) + disagreements(by_period(recent, "month", cov))
+    yearly, monthly = _wide(iso3)
+    dis = disagreements(yearly) + disagreements(monthly)
     if not dis:
         return None
     latest = max(dis, key=lambda r: r["period"])
@@ -154,6 +162,7 @@ def section(iso3: str, headline: str = q.UCDP) -> html.Div:
         parts += [dcc.Graph(id=GRAPH_IDS[p], figure=figs[p], config={"displaylogo": False}) for p in ("year", "month")]
     else:
         parts.append(html.P("No source holds conflict events for this country."))
+    parts += [dcc.Store(id=PICKED_ID, data=headline), html.Div(id=PICKED_SYNC_ID, hidden=True)]
     parts += [html.P(n, className="small text-muted mb-1") for n in presence_notes(iso3, monthly, stale)]
     parts.append(_staleness_table(stale))
     parts.append(html.P(f"Disagreement: the largest figure ≥ {FLOOR} fatalities and more than {RATIO:g}× the "
@@ -162,11 +171,33 @@ def section(iso3: str, headline: str = q.UCDP) -> html.Div:
     return html.Div(parts, id=SECTION_ID, className="mb-4")
 
 
-@callback(Output(GRAPH_IDS["year"], "figure"), Output(GRAPH_IDS["month"], "figure"),
+@callback(Output(GRAPH_IDS["year"], "figure"), Output(GRAPH_IDS["month"], "figure"), Output(PICKED_ID, "data"),
           Input(HEADLINE_ID, "value"), State(ISO3_ID, "data"), prevent_initial_call=True)
-def pick_headline(headline: str, iso3: str) -> tuple[go.Figure, go.Figure]:
-    """Redraw both charts with the reader's headline source."""
+def pick_headline(headline: str, iso3: str) -> tuple[go.Figure, go.Figure, str]:
+    """Redraw both charts with the reader's headline source (the tables behind them are cached)."""
     code = str(iso3 or "").upper()
     source = headline if headline in q.SOURCES else q.UCDP
     figs = _figures(code, source)
-    return figs["year"], figs["month"]
+    return figs["year"], figs["month"], source
+
+
+# The pick goes into the address bar (?headline=…; UCDP, the default, is left out) without touching the page's other
+# parameters, so a shared link opens with the same headline.
+clientside_callback(
+    """
+    function(source) {
+        if (typeof source !== 'string') { return window.dash_clientside.no_update; }
+        var p = new URLSearchParams(window.location.search);
+        if (source === '""" + q.UCDP + """') { p.delete('""" + URL_PARAM + """'); }
+        else { p.set('""" + URL_PARAM + """', source); }
+        var s = p.toString().replace(/%2C/g, ',');
+        var url = window.location.pathname + (s ? '?' + s : '') + window.location.hash;
+        if (url !== window.location.pathname + window.location.search + window.location.hash) {
+            window.history.replaceState(window.history.state, '', url);
+        }
+        return source;
+    }
+    """,
+    Output(PICKED_SYNC_ID, "title"),
+    Input(PICKED_ID, "data"),
+)
