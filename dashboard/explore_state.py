@@ -12,6 +12,7 @@ from typing import Any
 
 from dashboard import data, params
 from dashboard import risk as riskdata
+from dashboard.queries import fresh_events
 
 MAX_INDICATORS = 6
 MAX_COUNTRIES = 8
@@ -33,6 +34,8 @@ class ExploreState:
     countries: tuple[str, ...] = ()  # compared in the series
     x: str | None = None  # scatter axes (default: the first two indicators)
     y: str | None = None
+    compare: str = ""  # a country whose fatalities UCDP, ACLED and HDX HAPI give side by side
+    headline: str = fresh_events.UCDP  # the source drawn as the headline there (the default is left out of the URL)
 
     @property
     def scatter_x(self) -> str | None:
@@ -54,7 +57,9 @@ class ExploreState:
         return params.encode({"region": self.region, "subregion": self.subregion, "factor": self.factor,
                               "status": list(self.status), "indicators": list(self.indicators), "from": self.y0,
                               "to": self.y1, "violence": list(self.violence), "risk": list(self.risk),
-                              "countries": list(self.countries), "x": self.x, "y": self.y})
+                              "countries": list(self.countries), "x": self.x, "y": self.y,
+                              "compare": self.compare,
+                              "headline": None if self.headline == fresh_events.UCDP else self.headline})
 
 
 def spec() -> list[params.Param]:
@@ -76,6 +81,8 @@ def spec() -> list[params.Param]:
         params.Param("countries", [], params.as_choice(list(data.country_names()), upper=True), multi=True),
         params.Param("x", None, params.as_choice(data.indicator_ids())),
         params.Param("y", None, params.as_choice(data.indicator_ids())),
+        params.Param("compare", "", params.as_choice(list(data.country_names()), upper=True)),
+        params.Param("headline", fresh_events.UCDP, params.as_choice(fresh_events.SOURCES)),
     ]
 
 
@@ -97,16 +104,18 @@ def parse(raw: Mapping[str, Any]) -> tuple[ExploreState, list[str]]:
         v["status"] = []
     state = ExploreState(v["region"], v["subregion"], v["factor"], tuple(v["status"]), tuple(v["indicators"]),
                          v["from"], v["to"], tuple(v["violence"]), tuple(v["risk"]), tuple(v["countries"]),
-                         v["x"], v["y"])
+                         v["x"], v["y"], v["compare"], v["headline"])
     return state, notes
 
 
 def from_controls(region: Any, subregion: Any, factor: Any, indicators: Any, years: Any, violence: Any, risk: Any,
-                  countries: Any, x: Any, y: Any, status: Any) -> ExploreState:
+                  countries: Any, x: Any, y: Any, status: Any, compare: Any = None,
+                  headline: Any = None) -> ExploreState:
     """The state from the page's controls (a browser can send anything: the same validation as a URL)."""
     y0, y1 = years if isinstance(years, list | tuple) and len(years) == 2 else (None, None)
     raw = {"region": region, "subregion": subregion, "factor": factor, "status": status, "indicators": indicators,
-           "from": y0, "to": y1, "violence": violence, "risk": risk, "countries": countries, "x": x, "y": y}
+           "from": y0, "to": y1, "violence": violence, "risk": risk, "countries": countries, "x": x, "y": y,
+           "compare": compare, "headline": headline}
     state = parse({k: _listed(v) for k, v in raw.items()})[0]
     # an emptied indicator menu means none (the URL's default is for a link without the parameter)
     return state if _listed(indicators) is not None else replace(state, indicators=())

@@ -59,6 +59,8 @@ EX_QUERY = "ex-query"
 EX_SHOWN = "ex-shown"  # what the series, scatter and grid on screen were drawn from (partial answers)
 EX_NOTICE = "ex-notice"
 EX_LOOKUP = "ex-lookup"  # menus the browser fills itself (clientside callbacks)
+EX_COMPARE = "ex-compare"  # the country whose fatalities are compared across UCDP, ACLED and HDX HAPI
+EX_COMPARE_OUT = "ex-compare-out"
 
 # sources
 SO_REJECT_SOURCE = "so-reject-source"

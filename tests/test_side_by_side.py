@@ -216,7 +216,61 @@ def test_headline_pick_goes_into_the_address_bar_in_a_browser(warehouse):
             checked = page.evaluate("() => document.querySelector('#co-side-by-side input[type=radio]:checked')"
                                     ".value")
             assert checked == "hdx_hapi"
+            # the explorer's "Event sources compared": same block, its pick and country in the explorer's link
+            page.goto(f"{base}/explore?compare=SDN")
+            page.get_by_label("HDX HAPI (ACLED aggregates)").check()
+            page.wait_for_function("() => location.search.includes('headline=hdx_hapi')", timeout=15_000)
+            assert "compare=SDN" in page.url
             assert errors == []
             browser.close()
     finally:
         server.shutdown()
+
+
+def _explore(client, query: str) -> dict:
+    from bench import scenarios
+
+    deps = client.get("/_dash-dependencies").json
+    resp = client.post("/_dash-update-component", json=scenarios.page_request(deps, "/explore" + query).body)
+    assert resp.status_code == 200
+    return scenarios._controls(resp.json)
+
+
+def test_explorer_compares_sources_for_a_country_from_the_url(warehouse):
+    from dashboard.explore_state import parse
+
+    s, notes = parse({"compare": "sdn", "headline": "hdx_hapi"})
+    assert (s.compare, s.headline, notes) == ("SDN", "hdx_hapi", [])
+    assert "compare=SDN" in s.query() and "headline=hdx_hapi" in s.query()
+    assert "headline" not in parse({"compare": "SDN"})[0].query()  # UCDP, the default, stays out of the link
+    comps = _explore(warehouse, "?compare=SDN&headline=hdx_hapi")
+    # the country page's own block, with the same figures: its yearly chart's HAPI line is the headline
+    assert comps['{"sbs":"headline"}']["value"] == "hdx_hapi"
+    year = comps['{"sbs":"year"}']["figure"]
+    assert [t["name"] for t in year["data"] if "headline" in t.get("name", "")] == [
+        "HDX HAPI (ACLED aggregates) (headline)"]
+    assert comps["ex-compare"]["value"] == "SDN"
+    # without a country: a hint, and the store the link reads
+    comps = _explore(warehouse, "")
+    assert comps['{"sbs":"picked"}']["data"] == "ucdp_ged" and '{"sbs":"year"}' not in comps
+    comps = _explore(warehouse, "?compare=XXX")
+    assert any("'compare'" in str(v) for v in comps.get("ex-notice", {}).values())
+
+
+def test_explorer_compare_callback_validates_what_a_browser_sends(warehouse):
+    from dashboard.pages import explore
+
+    out = explore.update_compare("sdn", "acled")
+    assert any(getattr(c, "id", None) == {"sbs": "headline"} for c in _walk(out))
+    assert explore.update_compare("<b>", None)[0].children.startswith("Choose a country")
+
+
+def _walk(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list | tuple):
+            stack.extend(n)
+        elif n is not None and hasattr(n, "to_plotly_json"):
+            yield n
+            stack.append(getattr(n, "children", None))

@@ -24,6 +24,7 @@ from dashboard import risk as riskdata
 from dashboard.components import graph, guarded, lazy_details, md_table, notices, url_sync
 from dashboard.explore_state import MAX_COUNTRIES, MAX_INDICATORS, ExploreState, from_controls, parse
 from dashboard.export.cells import one_line, safe_frame
+from dashboard.sections import side_by_side
 
 dash.register_page(__name__, path="/explore", title="Explore — R2P risk data", name="Explore", order=2)
 
@@ -84,6 +85,12 @@ def layout(**kwargs: Any) -> html.Div:
                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
                    dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False},
                    style={"height": "480px"}, className="ag-theme-quartz", csvExportParams=out.csv),
+        html.Section([html.H2("Event sources compared", className="h5 mt-3", id=ids.EX_COMPARE + "-heading"),
+                      dbc.Row(_dropdown("Fatalities of one country in UCDP, ACLED and HDX HAPI", ids.EX_COMPARE, 6,
+                                        options=[{"label": n, "value": c} for c, n in data.country_names().items()],
+                                        value=state.compare or None, placeholder="Choose a country")),
+                      html.Div(compare_part(state.compare, state.headline), id=ids.EX_COMPARE_OUT)],
+                     **{"aria-labelledby": ids.EX_COMPARE + "-heading"}),
         dcc.Download(id=ids.EX_DOWNLOAD),
         dcc.Store(id=ids.EX_QUERY, data=out.query),
         dcc.Store(id=ids.EX_SHOWN, data=out.shown),
@@ -334,10 +341,29 @@ def _scatter_part(full: pl.DataFrame | None, s: ExploreState) -> Any:
                          md_table(pts.sort("name"), {"name": "Country", "x": "x", "y": "y"}))]
 
 
+def compare_part(iso3: str, headline: str) -> Any:
+    """The country page's side-by-side block for one country (the same code: no second implementation), or a hint;
+    the headline store is always on the page so the explorer's link can carry the pick."""
+    if not iso3:
+        return [html.P("Choose a country to see its yearly and monthly fatalities from each event source, their "
+                       "range, and where they disagree.", className="small text-muted"),
+                dcc.Store(id=side_by_side.PICKED_ID, data=headline), html.Div(id=side_by_side.PICKED_SYNC_ID,
+                                                                              hidden=True)]
+    return side_by_side.section(iso3, headline)
+
+
+@callback(Output(ids.EX_COMPARE_OUT, "children"), Input(ids.EX_COMPARE, "value"),
+          State(side_by_side.PICKED_ID, "data"), prevent_initial_call=True)
+def update_compare(iso3: Any, headline: Any) -> Any:
+    """Another country to compare: validated like a URL (a browser can send anything)."""
+    s, _notes = parse({k: v for k, v in (("compare", iso3), ("headline", headline)) if isinstance(v, str) and v})
+    return compare_part(s.compare, s.headline)
+
+
 STATE = [Input(ids.EX_REGION, "value"), Input(ids.EX_SUBREGION, "value"), Input(ids.EX_FACTOR, "value"),
          Input(ids.EX_INDICATORS, "value"), Input(ids.EX_YEARS, "value"), Input(ids.EX_VIOLENCE, "value"),
          Input(ids.EX_RISK, "value"), Input(ids.EX_COUNTRIES, "value"), Input(ids.EX_X, "value"),
-         Input(ids.EX_Y, "value"), Input(ids.EX_STATUS, "value")]
+         Input(ids.EX_Y, "value"), Input(ids.EX_STATUS, "value"), Input(ids.EX_COMPARE, "value")]
 
 # the menus the browser fills (assets/menus.js, same rules as indicator_options() and the region filter)
 clientside_callback(
@@ -355,7 +381,8 @@ clientside_callback(
 @callback(
     Output(ids.EX_SERIES, "children"), Output(ids.EX_SCATTER, "children"), Output(ids.EX_GRID, "rowData"),
     Output(ids.EX_GRID, "columnDefs"), Output(ids.EX_GRID, "csvExportParams"), Output(ids.EX_COUNT, "children"),
-    Output(ids.EX_QUERY, "data"), Output(ids.EX_SHOWN, "data"), *STATE, State(ids.EX_SHOWN, "data"),
+    Output(ids.EX_QUERY, "data"), Output(ids.EX_SHOWN, "data"), *STATE, State(side_by_side.PICKED_ID, "data"),
+    State(ids.EX_SHOWN, "data"),
     prevent_initial_call=True,
 )
 def update(*args: Any) -> tuple:
