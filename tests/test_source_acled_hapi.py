@@ -41,6 +41,7 @@ class FakeApis:
         self.script: list[tuple[str, int, str]] = []  # (path prefix, status, body) answered once, in order
         self.log: list[dict] = []
         self.refuse_all = False
+        self.rotate_refresh = True  # False: a refresh answer carries no new refresh token (RFC 6749 §6 allows it)
 
     def token(self) -> dict:
         self.issued += 1
@@ -87,6 +88,10 @@ def make_handler(state: FakeApis):
                     and form.get("password") == PASSWORD:
                 return self._send(200, state.token())
             if form.get("grant_type") == "refresh_token" and form.get("refresh_token") in state.refresh_tokens:
+                if not state.rotate_refresh:
+                    answer = state.token()
+                    del answer["refresh_token"]
+                    return self._send(200, answer)
                 state.refresh_tokens.discard(form["refresh_token"])
                 return self._send(200, state.token())
             return self._send(401, {"error": "invalid_grant"})
@@ -234,6 +239,22 @@ def test_refresh_on_401_within_one_run(apis):
     client.get("/api/acled/read", {"_format": "json", "limit": 2, "page": 1})
     grants = [e["form"]["grant_type"] for e in state.log if e["path"] == "/oauth/token"]
     assert grants == ["password", "refresh_token", "refresh_token"]
+
+
+def test_refresh_grant_as_httr2_sends_it_and_an_unrotated_refresh_token_is_kept(apis):
+    """acledR authenticates with httr2::req_oauth_password(client = oauth_client("acled", …)); httr2 refreshes with
+    RFC 6749 §6's grant: grant_type, refresh_token and the public client's id in the form, nothing else."""
+    state, _tmp = apis
+    state.rotate_refresh = False
+    client = acled_api.AcledClient(acled_api.AcledConfig(USER, PASSWORD, base=os.environ["R2P_ACLED_URL"]))
+    client.login()
+    for _ in range(2):  # the server expires the access token twice; the first refresh token serves both times
+        state.tokens.clear()
+        client.get("/api/acled/read", {"_format": "json", "limit": 2, "page": 1})
+    forms = [e["form"] for e in state.log if e["path"] == "/oauth/token"]
+    assert [f["grant_type"] for f in forms] == ["password", "refresh_token", "refresh_token"]
+    assert forms[1] == forms[2] == {"grant_type": "refresh_token", "refresh_token": "REFRESH-1-tok",
+                                    "client_id": "acled"}
 
 
 def test_refused_account_gets_tier_message_and_no_secret(apis):

@@ -5,7 +5,10 @@ What this follows (checked on 2026-12-05 in the stored copy of ACLED's official 
 
 * token: ``POST {base}/oauth/token`` with form fields ``username`` (account e-mail), ``password``,
   ``grant_type=password``, ``client_id=acled`` → ``{"access_token", "refresh_token", "expires_in" (86400 s),
-  "token_type": "Bearer"}``. A refresh is the same call with ``grant_type=refresh_token`` and ``refresh_token``.
+  "token_type": "Bearer"}``. A refresh is the same call with ``grant_type=refresh_token`` and ``refresh_token``:
+  acledR's ``acled_auth()`` is ``httr2::req_oauth_password(req, client = oauth_client("acled", token_url), …)``,
+  and httr2 caches that token and refreshes it with RFC 6749 §6's refresh grant (the public client's
+  ``client_id`` in the form body); an answer without a new refresh token keeps the old one.
 * read: ``GET {base}/api/acled/read?_format=json`` with ``Authorization: Bearer …`` and filters ``country``,
   ``event_date=A|B`` + ``event_date_where=BETWEEN``, ``event_type=A|B``, ``timestamp=T`` + ``timestamp_where=>=``
   (the incremental update), paged by ``limit`` (5,000 by default) and ``page`` (1-based; a short page is the last).
@@ -86,7 +89,9 @@ class AcledClient:
         token = doc.get("access_token")
         if not isinstance(token, str) or not token:
             raise ApiError("ACLED's token endpoint answered without an access_token")
-        self._access, self._refresh = token, str(doc.get("refresh_token") or "")
+        # RFC 6749 §6: a refresh answer MAY carry a new refresh token; without one the old one stays valid (httr2,
+        # which acledR's acled_auth() relies on, keeps it too)
+        self._access, self._refresh = token, str(doc.get("refresh_token") or self._refresh)
         try:
             ttl = float(doc.get("expires_in") or 86400)
         except (TypeError, ValueError):
