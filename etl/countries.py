@@ -21,6 +21,7 @@ import pycountry
 from etl.model import Rejects
 
 REFERENCE = Path(__file__).parent / "reference"
+NULL_CODE = "\x00null"  # a blank code, as a key (a code column's nulls are looked up like any other value)
 SYSTEMS = ("iso3", "iso2", "m49", "gw", "name", "pitf", "pts", "vdem", "unhcr", "wb", "idmc")
 
 
@@ -192,12 +193,10 @@ class Countries:
         to its modern successor, e.g. "816, 817") are listed in ``rejects.dropped_codes`` for the file's note.
         Returns (frame, rows excluded).
         """
-        work = df
-        if multi:
-            work = work.with_columns(pl.col(column).cast(pl.String).str.split(",").alias("__codes")).explode("__codes")
-            work = work.with_columns(pl.col("__codes").str.strip_chars())
-        else:
-            work = work.with_columns(pl.col(column).cast(pl.String).alias("__codes"))
+        if not multi:
+            return self._resolve_single(df, column, system, rejects, out)
+        work = df.with_columns(pl.col(column).cast(pl.String).str.split(",").alias("__codes")).explode("__codes")
+        work = work.with_columns(pl.col("__codes").str.strip_chars())
         uniques = work["__codes"].unique().to_list()
         matches = {u: self.lookup(u, system) for u in uniques}
         mapping = pl.DataFrame(
@@ -209,27 +208,47 @@ class Countries:
             work = work.drop(out)
         work = work.join(mapping, on="__codes", how="left", nulls_equal=True)
         bad = work["__action"].is_in(["reject", "unknown"])
-        if multi:  # a list such as "816, 817": keep the row for the codes that map, drop only the others
-            mapped_rows = work.filter(pl.col("__action") == "map")["_row"].unique().implode()
-            partial = work.filter(bad & pl.col("_row").is_in(mapped_rows))
-            for row, code, why in partial.select("_row", "__codes", "__reason").iter_rows():
-                rejects.dropped_codes.append((row, f"column '{column}': code {code} not attributed ({why})"))
-            bad_rows = work.filter(bad & ~pl.col("_row").is_in(mapped_rows)).unique("_row", keep="first",
-                                                                                     maintain_order=True)
-            work = work.filter(~bad & (pl.col("_row").is_in(mapped_rows) | (pl.col("__action") == "exclude")))
-        else:
-            bad_rows = work.filter(bad)
-            work = work.filter(~bad)
+        # a list such as "816, 817": keep the row for the codes that map, drop only the others
+        mapped_rows = work.filter(pl.col("__action") == "map")["_row"].unique().implode()
+        partial = work.filter(bad & pl.col("_row").is_in(mapped_rows))
+        for row, code, why in partial.select("_row", "__codes", "__reason").iter_rows():
+            rejects.dropped_codes.append((row, f"column '{column}': code {code} not attributed ({why})"))
+        bad_rows = work.filter(bad & ~pl.col("_row").is_in(mapped_rows)).unique("_row", keep="first",
+                                                                                 maintain_order=True)
+        work = work.filter(~bad & (pl.col("_row").is_in(mapped_rows) | (pl.col("__action") == "exclude")))
         if bad_rows.height:  # a row with no code that maps is rejected once, with its (first) code's reason
             reason = pl.format(f"column '{column}': {{}}", pl.col("__reason"))
             rejects.add_rows(bad_rows.drop("__codes", "__action", out), reason)
         excluded = work.filter(pl.col("__action") == "exclude")
-        if multi:  # excluded only when none of its codes maps (otherwise it is loaded)
-            excluded = excluded.filter(~pl.col("_row").is_in(work.filter(pl.col("__action") == "map")["_row"]
-                                                              .unique().implode()))
+        # excluded only when none of its codes maps (otherwise it is loaded)
+        excluded = excluded.filter(~pl.col("_row").is_in(work.filter(pl.col("__action") == "map")["_row"]
+                                                          .unique().implode()))
         n_excluded = excluded["_row"].n_unique() if "_row" in excluded.columns else excluded.height
         work = work.filter(pl.col("__action") == "map").drop("__codes", "__action", "__reason")
         return work, n_excluded
+
+    def _resolve_single(self, df: pl.DataFrame, column: str, system: str, rejects: Rejects,
+                        out: str) -> tuple[pl.DataFrame, int]:
+        """``resolve`` for one code per row: each distinct code is looked up once and mapped onto the column (a join
+        of the whole frame cost ~1 s on a 2.5M-row ACLED export); one pass keeps the rows that map."""
+        codes = df[column].cast(pl.String)
+        matches = {u: self.lookup(u, system) for u in codes.unique().to_list()}
+        keys = [NULL_CODE if k is None else k for k in matches]
+        col = pl.col(column).cast(pl.String).fill_null(NULL_CODE)
+
+        def mapped(values: list[str | None]) -> pl.Expr:
+            return col.replace_strict(keys, values, default=None, return_dtype=pl.String)
+
+        work = df.drop(out) if out in df.columns else df
+        work = work.with_columns(mapped([m.iso3 for m in matches.values()]).alias(out),
+                                 mapped([m.action for m in matches.values()]).alias("__action"),
+                                 mapped([m.reason for m in matches.values()]).alias("__reason"))
+        bad_rows = work.filter(pl.col("__action").is_in(["reject", "unknown"]))
+        if bad_rows.height:
+            rejects.add_rows(bad_rows.drop("__action", out),
+                             pl.format(f"column '{column}': {{}}", pl.col("__reason")))
+        n_excluded = int(work.select((pl.col("__action") == "exclude").sum()).item())
+        return work.filter(pl.col("__action") == "map").drop("__action", "__reason"), n_excluded
 
     def table(self, regions: pl.DataFrame | None = None) -> pl.DataFrame:
         """The public ``countries`` table: ISO base + M49 regions + one column of codes per crosswalk system."""

@@ -95,6 +95,9 @@ class Rejects:
         """Record every row of ``rows`` (a slice of the raw frame, with its ``_row`` number) with a reason."""
         if rows.height == 0:
             return
+        # one contiguous chunk first: a string expression over a filtered multi-chunk slice of a few million rows
+        # panicked inside Polars 2.1.0 (binview index assertion; seen on a 2.5M-row ACLED export)
+        rows = rows.rechunk()
         data_cols = [c for c in rows.columns if not c.startswith("_")]
         reason_expr = reason if isinstance(reason, pl.Expr) else pl.lit(reason)
         raw = rows.select(data_cols).to_dicts()

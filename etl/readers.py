@@ -266,17 +266,18 @@ def parse_dates(df: pl.DataFrame, column: str, rejects: Rejects, *, earliest: st
     latest = latest or today().isoformat()
     text = pl.col(column).str.strip_chars().str.slice(0, 10)
     df = df.with_columns(text.str.to_date("%Y-%m-%d", strict=False).alias("__date"))
-    bad = df["__date"].is_null()
+    lo, hi = pl.lit(earliest).str.to_date(), pl.lit(latest).str.to_date()
+    masks = df.select(pl.col("__date").is_null().alias("bad"),
+                      ((pl.col("__date") < lo) | (pl.col("__date") > hi)).fill_null(False).alias("out"))
+    bad, out = masks["bad"], masks["out"]
     rejects.add_rows(df.filter(bad).drop("__date"),
                      pl.format(f"column '{column}': '{{}}' is not a date (YYYY-MM-DD)", pl.col(column)))
-    df = df.filter(~bad)
-    lo, hi = pl.lit(earliest).str.to_date(), pl.lit(latest).str.to_date()
-    out = df.select((pl.col("__date") < lo) | (pl.col("__date") > hi)).to_series()
     why = pl.when(pl.col("__date") < lo).then(pl.lit("before the source's first date")).otherwise(
         pl.lit("after today (a date in the future)" if latest == today().isoformat() else "after the file's release"))
     rejects.add_rows(df.filter(out),
                      pl.format(f"column '{column}': {{}} is outside {earliest}…{latest}: {{}}", pl.col(column), why))
-    return df.filter(~out).with_columns(pl.col("__date").alias(column)).drop("__date")
+    # one pass over the (possibly millions of) kept rows, not one per check
+    return df.filter(~(bad | out)).with_columns(pl.col("__date").alias(column)).drop("__date")
 
 
 def duplicates_of(df: pl.DataFrame, keys: list[str], rejects: Rejects, what: str = "row") -> tuple[pl.DataFrame, int]:

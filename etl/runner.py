@@ -209,6 +209,11 @@ def run_source(source: Source, files: list[Path], ctx: Context, progress: Progre
         run.status, run.message, run.results = "failed", str(err), []
     except Exception as err:
         run.status, run.message, run.results = "failed", f"internal error: {type(err).__name__}: {err}", []
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # a panic inside a native library (Polars' PanicException is not an Exception)
+        run.status, run.results = "failed", []
+        run.message = f"internal error in a library: {type(err).__name__}: {str(err).splitlines()[0][:200]}"
     if progress is not None and task is not None:
         progress.update(task, completed=max(len(files), 1), description=f"{source.id} [{run.status}]")
     run.seconds = time.perf_counter() - start

@@ -75,6 +75,26 @@ def test_unreadable_file_in_a_sources_folder_fails_it_and_keeps_previous_rows(tm
     assert {r[0] for r in query(db, "SELECT status FROM sources WHERE source_id = 'ucdp_ged'")} == {"stale", "failed"}
 
 
+def test_a_panic_inside_polars_fails_only_that_source_and_keeps_its_rows(tmp_path: Path, monkeypatch):
+    """Polars raises PanicException (a BaseException, not an Exception) when it hits an internal assertion: the
+    source fails with a message and keeps its previous rows; the update goes on and publishes the others."""
+    raw = raw_with(tmp_path / "raw", {"ucdp-ged": [GED], "idmc": [IDMC]})
+    db = tmp_path / "w.duckdb"
+    assert run(raw, db, ["ucdp_ged", "idmc"]).exit_code == 0
+    before = events(db)
+    from etl.sources.ucdp_ged import UcdpGed
+
+    def panics(self, path, ctx):
+        raise pl.exceptions.PanicException("assertion failed: i < self.len()")
+
+    monkeypatch.setattr(UcdpGed, "read_file", panics)
+    report = run(raw, db, ["ucdp_ged", "idmc"])
+    ged = status_of(report, "ucdp_ged")
+    assert ged.status == "failed" and "PanicException" in ged.message and "i < self.len()" in ged.message
+    assert status_of(report, "idmc").status == "ok" and report.published
+    assert events(db) == before
+
+
 def test_a_sibling_folder_of_a_source_is_its_own(tmp_path: Path):
     """``ucdp-ged-extract`` belongs to ``ucdp-ged``: a damaged file there fails GED, it is not "not recognised"."""
     raw = raw_with(tmp_path / "raw", {"ucdp-ged-extract": [GED]})
