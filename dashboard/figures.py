@@ -52,7 +52,7 @@ def apply_template(fig: dict | go.Figure, title: str, subtitle: str = "", source
         template=TEMPLATE,
         title={"text": title, "subtitle": {"text": subtitle}, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
         margin={"l": 60, "r": 20, "t": 70, "b": bottom, **layout.get("margin", {})},
-        meta={"source": source, "date": date},
+        meta={**layout.get("meta", {}), "source": source, "date": date},
     )
     if foot:
         # pinned to the figure's bottom edge: paper y=0 is the plot's bottom, the margin below it is known in px
@@ -352,21 +352,28 @@ def event_map(df: pl.DataFrame, aggregated: bool, title: str, subtitle: str, sou
     geo = {"showframe": False, "showcoastlines": True, "coastlinecolor": "#999", "showcountries": True,
            "countrycolor": "#888", "showland": True, "landcolor": "#f2f2f2", "resolution": 110,
            "projection": {"type": "mercator"}, "fitbounds": False}
+    layout: dict[str, Any] = {"geo": geo, "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5,
+                                                     "xanchor": "center"}}
     if bbox:
         geo["lonaxis"], geo["lataxis"] = _wide_window(bbox)
-    layout = {"geo": geo, "legend": {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"}}
+        layout["meta"] = {"window": _padded(bbox)}  # assets/phone-charts.js fits it to a phone's taller plot
     return apply_template({"data": traces, "layout": layout}, title, subtitle, source, date, height=560)
 
 
 MAP_ASPECT = 3.0  # width / height of the event map's plot area on a desktop page
 
 
+def _padded(bbox: tuple[float, float, float, float]) -> list[float]:
+    """The events' box with a margin: [lon0, lat0, lon1, lat1]."""
+    lon0, lat0, lon1, lat1 = bbox
+    pad_x, pad_y = max(1.0, (lon1 - lon0) * 0.08), max(1.0, (lat1 - lat0) * 0.08)
+    return [lon0 - pad_x, max(-80.0, lat0 - pad_y), lon1 + pad_x, min(80.0, lat1 + pad_y)]
+
+
 def _wide_window(bbox: tuple[float, float, float, float]) -> tuple[dict, dict]:
     """Longitude and latitude ranges around ``bbox``, widened to the map's aspect: a geo plot keeps the projection's
     proportions, so a tall country's window would draw a narrow map in a wide column."""
-    lon0, lat0, lon1, lat1 = bbox
-    pad_x, pad_y = max(1.0, (lon1 - lon0) * 0.08), max(1.0, (lat1 - lat0) * 0.08)
-    lon0, lon1, lat0, lat1 = lon0 - pad_x, lon1 + pad_x, max(-80.0, lat0 - pad_y), min(80.0, lat1 + pad_y)
+    lon0, lat0, lon1, lat1 = _padded(bbox)
 
     def merc(lat: float) -> float:
         return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))

@@ -19,6 +19,8 @@ OV_QUERY = "ov-query"
 OV_NAV = "ov-nav"
 OV_NOTICE = "ov-notice"
 OV_LOOKUP = "ov-lookup"  # menus the browser fills itself (clientside callbacks)
+OV_FILTERS = "ov-filters"  # the filter row, folded behind a button on a phone (assets/phone.js)
+NAV_LINKS = "nav-links"  # the navigation's links, folded behind a menu button on a phone
 
 # country
 CO_YEARS = "co-years"
@@ -68,3 +70,22 @@ SO_REJECT_PAGE = "so-reject-page"
 SO_REJECTS = "so-rejects"
 SO_REJECT_INFO = "so-reject-info"
 SO_QUERY = "so-query"
+
+# anchors and landmarks that tests, the section menu and links address (no callback reads them)
+CO_CLOSE_MATCHES = "close-matches"
+CO_NOT_FOUND = "country-not-found"
+CO_NAME = "co-name"
+CO_NOTICE = "co-notice"
+CO_MENU = "co-menu"
+CO_LEVEL_AGE = "co-level-age"
+CO_LEVEL = "co-level"
+CO_EWP = "co-ewp"
+CO_SUMMARY = "co-summary"
+CO_ELEVATED = "co-elevated"
+CO_WATCHLISTS = "co-watchlists"
+CO_IDP_NOTE = "co-idp-note"
+CO_NARRATIVE = "co-narrative"
+CO_NARRATIVE_STALE = "co-narrative-stale"
+SO_SOURCES_TABLE = "sources-table"
+SO_NOTICE = "so-notice"
+SO_INDICATOR_CATALOG = "indicator-catalog"

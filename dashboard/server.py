@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from dashboard import changes_feed, dash_internals, data, http_edges, plotly_bundle, search, security
+from dashboard import changes_feed, dash_internals, data, http_edges, ids, plotly_bundle, search, security
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("overview", "country", "explore", "sources", "response_gaps", "changes", "not_found_404")
@@ -58,12 +58,18 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
 
 def shell() -> html.Div:
     """The frame around every page: skip link, navigation (plain links, keyboard reachable), page, footer."""
+    links = dbc.Nav([dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
+                     for p in dash.page_registry.values() if p["name"] not in ("Country", "Not found")], navbar=True)
+    # below the md breakpoint the links fold behind a menu button (assets/phone.js); the search stays in view
+    menu = html.Button(html.Span(className="navbar-toggler-icon"), className="navbar-toggler", type="button",
+                       **{"data-r2p-toggle": ids.NAV_LINKS, "aria-controls": ids.NAV_LINKS, "aria-expanded": "false",
+                          "aria-label": "Menu"})
     nav = dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("R2P atrocity-risk dashboard", href="/"),
-        dbc.Nav([dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
-                 for p in dash.page_registry.values() if p["name"] not in ("Country", "Not found")], navbar=True),
+        menu,
+        html.Div(links, id=ids.NAV_LINKS, className="collapse navbar-collapse"),
         search.box(),
-    ], fluid=True), color="dark", dark=True, className="mb-3", id="nav")
+    ], fluid=True), color="dark", dark=True, expand="md", className="mb-3", id="nav")
     return html.Div([
         html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
         nav,

@@ -17,6 +17,7 @@ from dashboard.queries import listings
 TABLE = "ov-watchlist"
 SORT = "ov-watchlist-sort"
 HEADER = "ov-watchlist-header"
+HEADING = "watchlist-heading"
 LEVEL_ORDER = {"Current Crisis": 0, "Imminent Risk": 1, "Serious Concern": 2}
 # column id → (header text, sort key column, first direction)
 COLUMNS: dict[str, tuple[str, str, str]] = {
@@ -90,10 +91,10 @@ def _header(column: str, sort: dict) -> html.Th:
 
 def section(list_id: str = risk.GCR2P) -> html.Section:
     return html.Section([
-        html.H2("Watchlist: situations with a recorded listing", className="h5 mt-3", id="watchlist-heading"),
+        html.H2("Watchlist: situations with a recorded listing", className="h5 mt-3", id=HEADING),
         dcc.Store(id=SORT, data=DEFAULT_SORT),
         html.Div(table(list_id), id=TABLE),
-    ], **{"aria-labelledby": "watchlist-heading"})
+    ], **{"aria-labelledby": HEADING})
 
 
 @callback(

@@ -28,6 +28,8 @@ LIST = "ch-list"
 SUMMARY = "ch-summary"
 FEED = "ch-feed"
 QUERY = "ch-query"
+NOTICE = "ch-notice"
+EMPTY = "ch-empty"  # the empty state (tests address it)
 PAGE_ROWS = 100  # a reader scans the newest hundred; 500 items made a 550 KB page. The summary gives the total.
 ARROWS = {"worse": ("▲", "worse", "text-danger"), "better": ("▼", "better", "text-success"),
           "neutral": ("●", "no direction", "text-secondary")}
@@ -43,7 +45,7 @@ def layout(**kwargs: Any) -> html.Div:
     summary, items = view(f)
     return html.Div([
         html.H1("What changed", className="h3"),
-        notices(notes, id="ch-notice"),
+        notices(notes, id=NOTICE),
         html.P(["Every update of the warehouse is compared with the one it replaces; history already inside the "
                 "data (EWP editions, R2P levels, the newest year of each series) is listed too. Arrows follow each "
                 "indicator's direction (▲ worse, ▼ better). Rules and thresholds: ",
@@ -106,7 +108,7 @@ def view(f: q.Filters) -> tuple[str, Any]:
     if total == 0:
         return (f"No changes {scope} match these filters.",
                 html.P(f"Nothing changed {scope} for this selection. The warehouse was last updated {when}; "
-                       "widen the filters or pick an earlier date.", className="text-muted", id="ch-empty"))
+                       "widen the filters or pick an earlier date.", className="text-muted", id=EMPTY))
     shown = (f"; showing the newest {frame.height:,} (narrow the filters or pick a later date to see the others; the "
              "Atom feed and `python -m etl digest` list them too)") if frame.height < total else ""
     summary = f"{total:,} changes {scope}{shown}. Last update: {when}."

@@ -61,9 +61,9 @@ def not_found(raw: str) -> html.Div:
                 "alpha-3 codes, for example ", dcc.Link("/country/SDN", href="/country/SDN"), "."]),
         html.P("Did you mean:") if matches else html.P("No close match."),
         html.Ul([html.Li(dcc.Link(f"{name} ({code})", href=f"/country/{code}")) for code, name in matches],
-                id="close-matches"),
+                id=ids.CO_CLOSE_MATCHES),
         dcc.Link("Back to the overview", href="/"),
-    ], className="py-4", id="country-not-found")
+    ], className="py-4", id=ids.CO_NOT_FOUND)
 
 
 def title(iso3: str | None = None, **_: Any) -> str:
@@ -104,11 +104,11 @@ def _page(iso3: str, kwargs: dict[str, Any]) -> html.Div:
     built = build_all(PANELS, ctx)
     used = tuple(dict.fromkeys(s for _, sec in built for s in sec.sources))
     body: list[Any] = [
-        html.Div([html.Div([html.H1(info["name"], className="h2 mb-0", id="co-name"),
+        html.Div([html.Div([html.H1(info["name"], className="h2 mb-0", id=ids.CO_NAME),
                             html.P(f"{code} · {ctx.brief.region}", className="text-muted mb-0 small")]),
                   pack_buttons(code)], className="d-flex flex-wrap justify-content-between align-items-end gap-2"),
         section_menu(PANELS),
-        notices(notes, id="co-notice"),
+        notices(notes, id=ids.CO_NOTICE),
     ]
     for panel, sec in built:
         body.append(html.Section([html.H2(panel.heading or panel.label, className="h5 mt-3")
@@ -136,7 +136,7 @@ def section_menu(panels: tuple[Panel, ...]) -> html.Nav:
     """The sticky section menu (Summary · Risk factors · … · Sources): in-page links, first in the Tab order."""
     links = [html.A(p.label, href=f"#{p.anchor}", className="nav-link px-2 py-1") for p in panels if p.in_menu]
     links.append(html.A("Sources", href="#sources", className="nav-link px-2 py-1"))
-    return html.Nav(html.Div(links, className="nav flex-nowrap overflow-auto small"), id="co-menu",
+    return html.Nav(html.Div(links, className="nav flex-nowrap overflow-auto small"), id=ids.CO_MENU,
                     className="co-menu bg-white border-bottom mb-2", **{"aria-label": "Sections of this page"})
 
 
@@ -162,23 +162,23 @@ def summary_panel(ctx: Context) -> Section:
     if b.level:
         lvl = html.Div([
             level_badge(b.level.risk_level, id=ids.CO_RISK_BADGE),
-            html.Span([" R2P Monitor: ", html.Strong(b.level.age_text, id="co-level-age"), "; ",
+            html.Span([" R2P Monitor: ", html.Strong(b.level.age_text, id=ids.CO_LEVEL_AGE), "; ",
                        b.level.later_text, " · ",
                        html.A("source", href=b.level.source_url, target="_blank", rel="noopener noreferrer")],
-                      className="small ms-2")], id="co-level", className="mb-1")
+                      className="small ms-2")], id=ids.CO_LEVEL, className="mb-1")
     else:
         lvl = html.Div(html.Span("Not listed by R2P Monitor in the warehouse.", className="text-muted",
-                                 id=ids.CO_RISK_BADGE), id="co-level", className="mb-1")
-    ewp = (html.Div(b.forecast.sentence, id="co-ewp", className="small mb-2") if b.forecast else
+                                 id=ids.CO_RISK_BADGE), id=ids.CO_LEVEL, className="mb-1")
+    ewp = (html.Div(b.forecast.sentence, id=ids.CO_EWP, className="small mb-2") if b.forecast else
            html.Div("No Early Warning Project forecast in the warehouse.", className="small text-muted mb-2",
-                    id="co-ewp"))
+                    id=ids.CO_EWP))
     left = [html.H3("Key figures", className="h6 mb-1"), key_figure_cards(b.key_figures)]
     right = [html.H3(f"Elevated risk factors ({len(b.elevated)} of 14)", className="h6 mb-1"),
              elevated_list(b.elevated),
              html.P([f"All 14 factors: {b.factor_counts}. ", html.A("Details", href="#risk-factors")],
                     className="small text-muted mb-0")]
     grid = dbc.Row([dbc.Col(left, lg=7, className="mb-2"), dbc.Col(right, lg=5)], className="g-3")
-    return Section.of(lvl, ewp, grid, html.P(b.summary, id="co-summary", className="small mt-2"),
+    return Section.of(lvl, ewp, grid, html.P(b.summary, id=ids.CO_SUMMARY, className="small mt-2"),
                       sources=b.sources)
 
 
@@ -207,12 +207,12 @@ def _card(f: vm.KeyFigure) -> html.Div:
 
 def elevated_list(factors: tuple[vm.ElevatedFactor, ...]) -> Any:
     if not factors:
-        return html.P("No risk factor is elevated on the documented rules.", className="small", id="co-elevated")
+        return html.P("No risk factor is elevated on the documented rules.", className="small", id=ids.CO_ELEVATED)
     return html.Ul([html.Li([
         html.Strong(f"{f.factor}. {f.name}"), html.Br(), html.Span(f.sentence),
         html.Details([html.Summary("rule", className="small text-muted d-inline"),
                       html.Span(f.rule, className="small text-muted")], className="d-inline ms-1 factor-rule"),
-    ], className="small mb-1") for f in factors], id="co-elevated", className="list-unstyled mb-1")
+    ], className="small mb-1") for f in factors], id=ids.CO_ELEVATED, className="list-unstyled mb-1")
 
 
 def factors_panel(ctx: Context) -> Section:
@@ -254,7 +254,7 @@ def _watchlist_badges(hist: pl.DataFrame) -> html.Div | None:
     return html.Div([html.Span([
         level_badge(r["risk_level"], className="me-1"),
         html.Span(f"{risk.list_label(r['list_id'])}, as of {r['as_of']}", className="small me-3"),
-    ], **{"data-list": r["list_id"]}) for r in own], id="co-watchlists", className="mb-1")
+    ], **{"data-list": r["list_id"]}) for r in own], id=ids.CO_WATCHLISTS, className="mb-1")
 
 
 def _ewp_percent(ewp: pl.DataFrame) -> pl.DataFrame:
@@ -319,7 +319,7 @@ def trends(code: str, name: str) -> Section:
     if len(idps) > 1:
         out.append(html.Div([html.P("Why the IDP figures differ:", className="small mb-0 fw-bold"), html.Ul([
             html.Li(f"{label}: {value} ({year}). {definition}", className="small") for label, value, year,
-            definition in idps], className="mb-2")], id="co-idp-note"))
+            definition in idps], className="mb-2")], id=ids.CO_IDP_NOTE))
     out += _simple_series(code, name, data.PTS_INDICATORS, have, src_ids, "co-pts", f"{name}: Political Terror Scale",
                           "Three coders; 1 = secure rule of law … 5 = terror extends to the whole population", "score",
                           yrange=(0.5, 5.5))
@@ -534,14 +534,14 @@ def narrative_section(code: str) -> html.Div:
         return html.Div([
             html.P("No curated narrative for this country yet. Nothing on this page is written by the dashboard "
                    "except the data summary.", className="text-muted"), how_to,
-        ], id="co-narrative")
+        ], id=ids.CO_NARRATIVE)
     parts: list[Any] = [html.P(f"By {nar.author or 'unknown author'}, {nar.date or 'undated'}.",
                                className="small text-muted")]
     stale = risk.narrative_staleness(code, nar.date) if nar.date else []
     if stale:
         parts.append(html.Div([dbc.Badge("possibly out of date", color="warning", text_color="dark",
                                          className="me-2"), "; ".join(stale)], className="small mb-1",
-                              id="co-narrative-stale"))
+                              id=ids.CO_NARRATIVE_STALE))
     if nar.problems:
         parts.append(notices([f"Narrative file: {p}" for p in nar.problems]))
     for sec in narratives.SECTIONS:
@@ -550,7 +550,7 @@ def narrative_section(code: str) -> html.Div:
                      else html.P("Not written yet.", className="text-muted small"))
     if nar.sources:
         parts.append(source_list(nar.sources, heading="Narrative sources"))
-    return html.Div(parts, id="co-narrative")
+    return html.Div(parts, id=ids.CO_NARRATIVE)
 
 
 url_sync(ids.CO_QUERY, ids.CO_QUERY + "-sync")

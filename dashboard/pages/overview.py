@@ -190,7 +190,10 @@ def layout(**kwargs: Any) -> html.Div:
     return html.Div([
         html.H1("Atrocity-risk overview", className="h3"),
         notices(notes, id=ids.OV_NOTICE),
-        controls,
+        # on a phone the filters fold behind a button, so the map is on the first screen (assets/phone.js)
+        html.Button("Filters", className="btn btn-outline-secondary btn-sm mb-2 d-sm-none", type="button",
+                    **{"data-r2p-toggle": ids.OV_FILTERS, "aria-controls": ids.OV_FILTERS, "aria-expanded": "false"}),
+        html.Div(controls, id=ids.OV_FILTERS, className="ov-filters"),
         dbc.Row([
             dbc.Col([graph(ids.OV_MAP, fig, geo=True, label="World map"), disclaimer(),
                      html.Div(legend, id=ids.OV_LEGEND)], lg=8),

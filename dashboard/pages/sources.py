@@ -30,7 +30,7 @@ def _sources_table() -> html.Div:
                                                 "licence": "Licence", "retrieved_at": "Retrieved", "files": "Files",
                                                 "rows_loaded": "Rows loaded", "rows_rejected": "Rows rejected",
                                                 "status": "Status"}, max_rows=100,
-                                      links={"title": lambda r: f"#src-{r['source_id']}"}), id="sources-table")]
+                                      links={"title": lambda r: f"#src-{r['source_id']}"}), id=ids.SO_SOURCES_TABLE)]
     for sid in summary["source_id"].to_list():
         sub = df.filter(pl.col("source_id") == sid)
         first = sub.row(0, named=True)
@@ -57,7 +57,7 @@ def layout(**kwargs: Any) -> html.Div:
     info, rows = rejects_view(values["rejects"] or None, values["page"])
     return html.Div([
         html.H1("Sources and method", className="h3"),
-        notices(notes, id="so-notice"),
+        notices(notes, id=ids.SO_NOTICE),
         html.P("Every figure in the dashboard is read from the warehouse built from these files. Rows that could "
                "not be loaded are kept as rejects with a reason; nothing is imputed.", className="small"),
         _sources_table(),
@@ -78,7 +78,7 @@ def layout(**kwargs: Any) -> html.Div:
         html.Div(md_table(cat, {"indicator_id": "Indicator", "label": "Label", "unit": "Unit", "source_id": "Source",
                                 "description": "Definition", "risk_factors": "Risk factors (UN Framework)",
                                 "higher_is_worse": "Higher is worse", "n_values": "Values"}, max_rows=500),
-                 id="indicator-catalog"),
+                 id=ids.SO_INDICATOR_CATALOG),
     ])
 
 

@@ -170,3 +170,45 @@ def test_what_changed_strip_near_the_top_with_readable_arrows(browser, base_url,
     assert errors == []
     assert [u for u in requests if not u.startswith(base_url) and not u.startswith(("data:", "blob:"))] == []
     context.close()
+
+
+CHART_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+    const box = gd.getBoundingClientRect(), rect = e => e ? e.getBoundingClientRect() : null;
+    const foot = [...gd.querySelectorAll('.annotation')].map(rect).sort((a, b) => b.bottom - a.bottom)[0] || null;
+    return {id: gd.parentElement.id || gd.id, box: [box.left, box.right, box.top, box.bottom],
+            title: rect(gd.querySelector('.gtitle')), subtitle: rect(gd.querySelector('.gtitle-subtitle')),
+            legend: rect(gd.querySelector('.legend')), foot,
+            buttons: rect(gd.querySelector('.updatemenu-container')), plot: rect(gd.querySelector('.bglayer .bg'))};
+})"""
+
+
+def test_phone_charts_keep_titles_sources_and_legends_apart(browser, base_url):
+    """Issue 18 at 390 px: every chart's title, subtitle and source line lie inside the chart (nothing clipped at the
+    right edge), the legend ends above the source line, the view buttons sit above the plot, not on it."""
+    page = open_page(browser, base_url, 390, 844)
+    page.wait_for_timeout(800)  # the phone layout is applied after each chart's first draw (assets/phone-charts.js)
+    charts = page.evaluate(CHART_BOXES)
+    assert len(charts) >= 8, [c["id"] for c in charts]
+    for c in charts:
+        left, right, top, bottom_ = c["box"]
+        for part in ("title", "subtitle", "foot"):
+            r = c[part]
+            if r:
+                assert r["left"] >= left - 1 and r["right"] <= right + 1, (c["id"], part, r, c["box"])
+                assert r["top"] >= top - 1 and r["bottom"] <= bottom_ + 1, (c["id"], part, r, c["box"])
+        below = c["plot"] is None or (c["legend"] is not None and c["legend"]["top"] > c["plot"]["bottom"] - 1)
+        if c["legend"] and c["foot"] and below:  # a legend below the plot (a map has no cartesian plot box)
+            assert c["legend"]["bottom"] <= c["foot"]["top"] + 1, (c["id"], c["legend"], c["foot"])
+        if c["buttons"] and c["plot"]:
+            assert c["buttons"]["bottom"] <= c["plot"]["top"] + 2, (c["id"], c["buttons"], c["plot"])
+        if c["subtitle"] and c["buttons"]:
+            assert c["subtitle"]["bottom"] <= c["buttons"]["top"] + 1, (c["id"], c["subtitle"], c["buttons"])
+
+
+def test_phone_event_map_is_usable(browser, base_url):
+    """The event map at 390 px: its geo area spans the width and is tall enough to read (it was ~290×95 px)."""
+    page = open_page(browser, base_url, 390, 844)
+    page.wait_for_timeout(800)
+    w, h = page.evaluate("() => { const r = document.querySelector('#co-event-map .geolayer .bg')"
+                         ".getBoundingClientRect(); return [r.width, r.height]; }")
+    assert w >= 340 and h >= 250, (w, h)

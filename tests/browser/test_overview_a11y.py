@@ -182,3 +182,32 @@ def test_slider_year_labels_do_not_run_together(browser, base_url):  # noqa: F81
         assert page.get_by_label("Years: from").count() + page.locator("[aria-label$=': from']").count() >= 1
     finally:
         ctx.close()
+
+
+def test_phone_first_screen_shows_the_map_menu_and_filters_fold(browser, base_url):  # noqa: F811
+    """Issue 18 at 390 px: the navigation's links and the overview's filters fold behind buttons (aria-expanded
+    says which is open), so the map starts on the first screen; a tap opens each; on a desktop both stay open and
+    their buttons are hidden (not Tab stops)."""
+    ctx, page = open_page(browser, base_url, "/", PHONE, PAGES["/"])
+    try:
+        top = page.evaluate("() => document.querySelector('#ov-map').getBoundingClientRect().top")
+        assert top < PHONE[1] * 0.5, top
+        assert not page.is_visible("#nav-links") and not page.is_visible("#ov-filters")
+        menu = page.get_by_role("button", name="Menu")
+        menu.click()
+        assert page.is_visible("#nav-links") and menu.get_attribute("aria-expanded") == "true"
+        assert page.get_by_role("link", name="Explore").is_visible()
+        filters = page.get_by_role("button", name="Filters")
+        filters.focus()
+        page.keyboard.press("Enter")  # a native button: Enter and Space work as a tap
+        assert page.is_visible("#ov-filters") and filters.get_attribute("aria-expanded") == "true"
+        assert page.is_visible("#ov-indicator")
+    finally:
+        ctx.close()
+    ctx, page = open_page(browser, base_url, "/", DESKTOP, PAGES["/"])
+    try:
+        assert page.is_visible("#nav-links") and page.is_visible("#ov-filters")
+        assert not page.get_by_role("button", name="Menu").is_visible()
+        assert not page.get_by_role("button", name="Filters").is_visible()
+    finally:
+        ctx.close()
