@@ -16,7 +16,7 @@ import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
 from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard, this_year
-from etl.sources.ucdp_organized_violence import (
+from etl.sources._ucdp import (
     AGGREGATED,
     UCDP_LICENCE,
     UCDP_URL,
