@@ -5,6 +5,7 @@ functions included, so a circle cannot hide behind a late import)."""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,3 +77,40 @@ def test_dashboard_modules_import_each_other_without_circles():
 
 def test_the_circle_finder_finds_a_circle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_is_imported_by_name_outside_page_discovery():
+    """``importlib.import_module`` hides an import from readers and from the circle check above; only the server's
+    discovery of the page modules (which must follow the app's creation) may use it."""
+    users = sorted(_module(p) for p in (ROOT / "dashboard").rglob("*.py")
+                   if "vendor" not in p.parts and "importlib" in _imports(p))
+    assert users == ["dashboard.server"]
+
+
+MAX_LINES = 60
+
+
+def long_functions(package: str, limit: int = MAX_LINES) -> list[str]:
+    """Functions (and methods) whose body spans more than ``limit`` lines, as 'module.function (n lines)'."""
+    out = []
+    for path in (ROOT / package).rglob("*.py"):
+        if "vendor" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = node.end_lineno - node.lineno + 1
+                if n > limit:
+                    out.append(f"{_module(path)}.{node.name} ({n} lines)")
+    return sorted(out)
+
+
+def test_no_dashboard_function_is_over_sixty_lines():
+    assert long_functions("dashboard") == []
+
+
+def test_the_length_check_sees_a_long_function(tmp_path, monkeypatch):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "m.py").write_text("def f():\n" + "    x = 1\n" * 61 + "\n\ndef g():\n    return 1\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert long_functions("pkg") == ["pkg.m.f (62 lines)"]

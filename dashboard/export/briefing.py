@@ -8,7 +8,6 @@ layout, so the pack says what the page says.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard import narratives
+from dashboard import narratives, risk
 from dashboard.export import charts, render
 from dashboard.viewmodels import country as vm
 
@@ -100,22 +99,13 @@ def key_figure_rows(b: vm.Brief) -> list[dict[str, Any]]:
              "source": f.source} for f in b.key_figures]
 
 
-def _board(code: str, src_ids: list[str]) -> pl.DataFrame | None:
-    """The lead's risk-factor board (dashboard.risk.board), when that module exists in this version."""
-    try:
-        risk = importlib.import_module("dashboard.risk")
-    except ImportError:
-        return None
-    board_fn = getattr(risk, "board", None)
-    if board_fn is None:
-        return None
-    df = board_fn(code)
-    proxies = getattr(risk, "proxies", None)
-    if proxies is not None:
-        titles = proxies(code)
-        if "source_title" in titles.columns:
-            for title in titles["source_title"].drop_nulls().unique().to_list():
-                src_ids.extend(charts.source_ids_for(title))
+def _board(code: str, src_ids: list[str]) -> pl.DataFrame:
+    """The risk-factor board (dashboard.risk.board) and the sources of its proxies."""
+    df = risk.board(code)
+    titles = risk.proxies(code)
+    if "source_title" in titles.columns:
+        for title in titles["source_title"].drop_nulls().unique().to_list():
+            src_ids.extend(charts.source_ids_for(title))
     return df
 
 

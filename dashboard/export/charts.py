@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import dash
 import plotly.graph_objects as go
 import polars as pl
 from dash.development.base_component import Component
@@ -65,11 +65,13 @@ def page_args(args: Mapping[str, Any]) -> dict[str, Any]:
 
 def page_figures(page: Page, args: Mapping[str, Any]) -> dict[str, go.Figure]:
     """Every chart the page shows for these query parameters, by chart id, built by the page's own layout."""
-    module = importlib.import_module(page.module)
+    entry = dash.page_registry.get(page.module)  # the pages the app registered (Dash's own registry)
+    if entry is None or not callable(entry.get("layout")):
+        raise ExportNotFound(f"the {page.label.lower()} is not registered in this app")
     kwargs = page_args(args)
     if page.needs_iso3:
         kwargs["iso3"] = country_code(args.get("iso3"))
-    tree = module.layout(**kwargs)
+    tree = entry["layout"](**kwargs)
     return {g.id: g.figure for g in _walk(tree)
             if type(g).__name__ == "Graph" and isinstance(getattr(g, "id", None), str) and g.figure is not None}
 

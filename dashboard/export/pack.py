@@ -111,6 +111,18 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
     pdf.font(9)
     pdf.cell(0, 5, pdf.t(f"{b.iso3} · {b.region}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
+    _level(pdf, b)
+    if b.ewp_text:
+        pdf.para(b.ewp_text)
+    _key_figures(pdf, b)
+    pdf.heading("What the data says")
+    pdf.para(b.summary)
+    if b.board is not None and b.board.height:
+        _factors(pdf, b)
+
+
+def _level(pdf: Pack, b: Briefing) -> None:
+    """The risk-level badge with its date and age, as on the page."""
     if b.risk_level:
         pdf.set_fill_color(*RISK_RGB.get(b.risk_level, (120, 120, 120)))
         pdf.set_text_color(*RISK_TEXT_RGB)
@@ -127,8 +139,9 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
         pdf.ln(0.8)
     else:
         pdf.para("Not listed by R2P Monitor in the warehouse.")
-    if b.ewp_text:
-        pdf.para(b.ewp_text)
+
+
+def _key_figures(pdf: Pack, b: Briefing) -> None:
     pdf.heading("Key figures")
     if b.key_figures:
         pdf.font(8.5)
@@ -141,26 +154,27 @@ def _first_page(pdf: Pack, b: Briefing) -> None:
                            pdf.t(f"{k['unit']} · {k['source']}{rng}")])
     else:
         pdf.para("No key figures in the warehouse for this country.")
-    pdf.heading("What the data says")
-    pdf.para(b.summary)
-    if b.board is not None and b.board.height:
-        pdf.heading("Risk factors (UN Framework of Analysis, 2014)")
-        reasons = b.board["reason"].fill_null("").unique().to_list()
-        common = reasons[0] if len(reasons) == 1 else None  # e.g. a warehouse without statuses: say it once
-        if common:
-            pdf.para(common, size=8)
-        pdf.font(7.5)
-        with pdf.table(col_widths=(62, 20, 98), text_align=("LEFT", "CENTER", "LEFT"), line_height=3.5, padding=0.6,
-                       headings_style=HEAD) as table:
-            table.row([pdf.t(x) for x in ("Risk factor", "Status", "Why")])
-            plain = {f.factor: f.sentence for f in (b.brief.elevated if b.brief else ())}  # as on the page
-            for r in b.board.iter_rows(named=True):
-                reason = "" if common else plain.get(r["factor"]) or str(r.get("reason") or "")
-                reason = reason if len(reason) <= 150 else reason[:147].rstrip() + "…"
-                n_ev = r.get("n_evidence") or 0
-                if n_ev:
-                    reason += f" ({n_ev} evidence item{'s' if n_ev != 1 else ''})"
-                table.row([pdf.t(f"{r['factor']}. {r['name']}"), pdf.t(r["status"]), pdf.t(reason)])
+
+
+def _factors(pdf: Pack, b: Briefing) -> None:
+    """The 14 risk factors with their status and, for elevated ones, the page's plain sentence."""
+    pdf.heading("Risk factors (UN Framework of Analysis, 2014)")
+    reasons = b.board["reason"].fill_null("").unique().to_list()
+    common = reasons[0] if len(reasons) == 1 else None  # e.g. a warehouse without statuses: say it once
+    if common:
+        pdf.para(common, size=8)
+    pdf.font(7.5)
+    with pdf.table(col_widths=(62, 20, 98), text_align=("LEFT", "CENTER", "LEFT"), line_height=3.5, padding=0.6,
+                   headings_style=HEAD) as table:
+        table.row([pdf.t(x) for x in ("Risk factor", "Status", "Why")])
+        plain = {f.factor: f.sentence for f in (b.brief.elevated if b.brief else ())}  # as on the page
+        for r in b.board.iter_rows(named=True):
+            reason = "" if common else plain.get(r["factor"]) or str(r.get("reason") or "")
+            reason = reason if len(reason) <= 150 else reason[:147].rstrip() + "…"
+            n_ev = r.get("n_evidence") or 0
+            if n_ev:
+                reason += f" ({n_ev} evidence item{'s' if n_ev != 1 else ''})"
+            table.row([pdf.t(f"{r['factor']}. {r['name']}"), pdf.t(r["status"]), pdf.t(reason)])
 
 
 HEADING_H = 8.5  # Pack.heading: 2 mm space + a 6.5 mm line
