@@ -35,7 +35,7 @@ def _proxy_rows(px: pl.DataFrame) -> pl.DataFrame:
              for label, i in zip(px["label"].to_list(), px["indicator_id"].to_list(), strict=True)]
     return pl.DataFrame([
         px["factor"], pl.Series("proxy", proxy, dtype=pl.String), pl.Series("latest", latest, dtype=pl.String),
-        px["year"], figures.rounded(px["world_percentile"], 0).alias("pct"), pl.Series("trend", trend, dtype=pl.String),
+        px["year"], px["world_percentile"].round(0).alias("pct"), pl.Series("trend", trend, dtype=pl.String),
         px["signal"], px["rule"], px["source_title"].alias("source")])
 
 
@@ -83,9 +83,8 @@ def risk_factor_board(code: str) -> Section:
         "Statuses follow documented rules on the proxies listed under each factor (the rule is shown beside each "
         "proxy); factors without a public proxy are analyst-evidence slots and never get a score."],
         className="small")]
-    # split once by row gathers (a filter or partition per factor costs a Polars collect each, ~0.2 ms)
-    px_by = figures.split_by(_proxy_rows(px), "factor") if px.height else {}
-    ev_by = figures.split_by(ev, "factor") if ev.height else {}
+    px_by = figures.by_value(_proxy_rows(px), "factor") if px.height else {}
+    ev_by = figures.by_value(ev, "factor") if ev.height else {}
     board_rows = b.rows(named=True)
     plain = vm.plain_factors(code)  # the same sentences as the page's summary
     for heading, numbers in risk.CRIME_GROUPS:

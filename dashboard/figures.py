@@ -7,7 +7,6 @@ palettes (viridis sequential, Okabe-Ito categorical) and receives numpy arrays, 
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +14,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
+
+from dashboard import fast_paths
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 # Okabe & Ito (2008) colour-blind-safe categorical palette
@@ -175,15 +176,15 @@ def time_series(df: pl.DataFrame, title: str, subtitle: str, source: str, date: 
     if df.height == 0:
         return empty_figure(title, "No values in the warehouse for this selection.")
     traces: list[dict] = []
-    # each column converted to numpy once, then picked per series by row numbers: a Polars filter, cast or sort per
-    # series and column costs ~0.1 ms a series and a country page draws 17; series keep their first-appearance order
+    # each column converted to numpy once, then picked per series by row numbers (dashboard/fast_paths.py: ~3 ms
+    # less per country page than a partition and sort per series); series keep their first-appearance order
     band = "low" in df.columns and "high" in df.columns
     whole = _series_columns(df, band)
     in_order = df["year"].null_count() == 0
-    for i, (name, rows) in enumerate(row_numbers(df, "series").items()):
+    for i, (name, rows) in enumerate(fast_paths.row_numbers(df, "series").items()):
         cols = {k: v[rows] for k, v in whole.items()}
         if not (in_order and (len(rows) < 2 or bool((np.diff(cols["year"]) > 0).all()))):
-            cols = _series_columns(df[rows].sort("year"), band)  # years not strictly increasing: sorted, as before
+            cols = _series_columns(df[rows].sort("year"), band)  # years not strictly increasing: sorted
         colour = (colours or {}).get(name, OKABE_ITO[i % len(OKABE_ITO)])
         if band and cols["has_low"].any():
             keep = cols["keep"]
@@ -268,43 +269,9 @@ def year_table(long: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(list(columns.values()))
 
 
-def row_numbers(df: pl.DataFrame, column: str) -> dict[Any, list[int]]:
-    """Row numbers of each value of ``column``, values in first-appearance order; a null value gets no rows (as in
-    :func:`split_by`)."""
-    index: dict[Any, list[int]] = {}
-    for i, v in enumerate(df[column].to_list()):
-        index.setdefault(v, []).append(i)
-    if None in index:
-        index[None] = []
-    return index
-
-
-def split_by(df: pl.DataFrame, column: str) -> dict[Any, pl.DataFrame]:
-    """``{v: df.filter(pl.col(column) == v)}`` for each value in first-appearance order, by row gathers (no Polars
-    collect per value). A null value matches no row, as in the filter."""
-    # rows of a value are usually contiguous (sorted data): a zero-copy slice then, else a gather
-    return {v: (df.head(0) if not rows else df.slice(rows[0], len(rows))
-                if rows[-1] - rows[0] + 1 == len(rows) else df[rows]) for v, rows in row_numbers(df, column).items()}
-
-
-def rounded(s: pl.Series, decimals: int) -> pl.Series:
-    """``s.round(decimals)`` for a float Series, nulls kept, without the Polars collect behind ``Series.round``
-    (~0.2–0.4 ms each in a page render). numpy's ``round`` is the same half-to-even rounding (x·10^d, rint,
-    ÷10^d): tests/test_country_fast_paths.py checks it against Polars."""
-    values = np.round(s.to_numpy(), decimals).tolist()
-    return pl.Series(s.name, [None if v is None else r for v, r in zip(s.to_list(), values, strict=True)],
-                     dtype=s.dtype)
-
-
-def _sorted_by(df: pl.DataFrame, column: str) -> pl.DataFrame:
-    """``df.sort(column)`` for a few dozen dates or years: ordered in Python and gathered (a Polars sort or date
-    comparison is a collect, ~0.5 ms in a page render). Ties or nulls: Polars sorts, as its order is then its own."""
-    values = df[column].to_list()
-    if None not in values:
-        order = sorted(range(len(values)), key=values.__getitem__)
-        if all(values[a] < values[b] for a, b in itertools.pairwise(order)):  # no ties: the one sorted order
-            return df if order == list(range(len(values))) else df[order]
-    return df.sort(column)
+def by_value(df: pl.DataFrame, column: str) -> dict[Any, pl.DataFrame]:
+    """The frame split by the values of ``column`` (first-appearance order), keyed by the value."""
+    return {key[0]: part for key, part in df.partition_by(column, as_dict=True, maintain_order=True).items()}
 
 
 def _alpha(hex_colour: str, a: float) -> str:
@@ -437,8 +404,8 @@ def risk_timeline(df: pl.DataFrame, title: str, subtitle: str, source: str, date
         return empty_figure(title, "No risk-level listings in the warehouse for this country.")
     rank = {lvl: i for i, lvl in enumerate(LEVEL_ORDER)}
     traces = []
-    for i, (name, sub) in enumerate(split_by(df, "list").items()):
-        sub = _sorted_by(sub, "as_of")
+    for i, sub in enumerate(df.partition_by("list", maintain_order=True)):
+        name, sub = sub["list"][0], sub.sort("as_of")
         levels = sub["risk_level"].to_list()
         traces.append({
             "type": "scatter", "x": sub["as_of"].cast(pl.String).to_list(),

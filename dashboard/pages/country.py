@@ -230,11 +230,11 @@ def _levels_and_forecasts(ctx: Context) -> Section:
     """The risk-level timeline with its listings, and the EWP editions table."""
     code = ctx.code
     hist = data.risk_history(code)
-    gc = figures.split_by(hist, "list_id").get(risk.GCR2P, hist.head(0))
+    gc = figures.by_value(hist, "list_id").get(risk.GCR2P, hist.head(0))
     parts: list[Any] = [board.risk_timeline(code, ctx.info["name"]), _watchlist_badges(hist)]
     if gc.height:
         parts.append(details(f"Risk-level history ({gc.height} listings)", table(
-            _replaced(gc, gc["as_of"].cast(pl.String)), {"as_of": "As of", "risk_level": "Risk level",
+            gc.with_columns(pl.col("as_of").cast(pl.String)), {"as_of": "As of", "risk_level": "Risk level",
                                                          "situation": "Situation", "source_url": "Source"})))
     ewp = data.ewp_history(code)
     if ewp.height:
@@ -247,7 +247,7 @@ def _levels_and_forecasts(ctx: Context) -> Section:
 
 def _watchlist_badges(hist: pl.DataFrame) -> html.Div | None:
     """An organisation's own watchlist levels next to the Global Centre's (same shape, own list id)."""
-    own = [rows.row(0, named=True) for list_id, rows in figures.split_by(hist, "list_id").items()
+    own = [rows.row(0, named=True) for list_id, rows in figures.by_value(hist, "list_id").items()
            if list_id is not None and list_id != risk.GCR2P]
     if not own:
         return None
@@ -258,15 +258,8 @@ def _watchlist_badges(hist: pl.DataFrame) -> html.Div | None:
 
 
 def _ewp_percent(ewp: pl.DataFrame) -> pl.DataFrame:
-    """EWP editions with both risks in % rounded to 2 decimals: ``ewp.with_columns((pl.col(c) * 100).round(2))``
-    without the Polars collect (~0.3 ms in a page render)."""
-    return _replaced(ewp, figures.rounded(ewp["onset_risk"] * 100, 2), figures.rounded(ewp["onset_risk_1yr"] * 100, 2))
-
-
-def _replaced(df: pl.DataFrame, *columns: pl.Series) -> pl.DataFrame:
-    """``df.with_columns(*columns)`` for existing columns, without a Polars collect."""
-    new = {c.name: c for c in columns}
-    return pl.DataFrame([new.get(c.name, c) for c in df.get_columns()])
+    """EWP editions with both risks in %, rounded to 2 decimals."""
+    return ewp.with_columns((pl.col(c) * 100).round(2) for c in ("onset_risk", "onset_risk_1yr"))
 
 
 def events_panel(ctx: Context) -> Section:
@@ -361,7 +354,7 @@ def _deaths_long(df: pl.DataFrame, ids3: list[str]) -> pl.DataFrame:
     same year, in violence-type order. Built from row gathers and dict lookups (a Polars filter/join plan cost
     ~2 ms); ``indicator_values`` has one row per country, year and indicator (its key), so a year maps to one value.
     """
-    by_ind = figures.split_by(df, "indicator_id")
+    by_ind = figures.by_value(df, "indicator_id")
     value_type = df.schema["value"]
     frames = []
     for vt, ind in data.DEATH_INDICATORS.items():
@@ -461,7 +454,7 @@ def build_events(code: str, y0: int, y1: int, types: list[str], layers: tuple = 
     note = (f"{n_events:,} events with {deaths:,} deaths (best estimate) match; "
             + ("shown as 0.5° grid cells because there are more than "
                f"{data.MAX_EVENT_POINTS:,} points." if aggregated else "each point is one event."))
-    summary = _by_violence_type(df, types_t) if df.height else df
+    summary = _by_violence_type(df) if df.height else df
     tbl = details("Table: events by violence type", table(summary, {"violence_type": "Violence type",
                                                                    "events": "Events", "deaths": "Deaths (best)"}))
     qs = params.encode({"from": y0, "to": y1, "types": list(types_t) or ["none"],
@@ -479,16 +472,9 @@ def event_span(code: str, y0: int, y1: int) -> str:
     return span
 
 
-def _by_violence_type(df: pl.DataFrame, types: tuple[str, ...]) -> pl.DataFrame:
-    """violence_type, events, deaths summed per type present, sorted by type: the frame ``group_by`` + ``sort`` gave,
-    from Series masks and sums (that group_by was a Polars collect, ~1 ms in a page render). ``df`` holds only the
-    selected ``types`` (the events query filters on them); sums are of integers or decimals, so exact in any order."""
-    rows = []
-    for vt in sorted(types):
-        mask = df["violence_type"] == vt
-        if mask.any():
-            rows.append((vt, df["events"].filter(mask).sum(), df["deaths"].filter(mask).sum()))
-    return pl.DataFrame(rows, schema=["violence_type", "events", "deaths"], orient="row")
+def _by_violence_type(df: pl.DataFrame) -> pl.DataFrame:
+    """violence_type, events, deaths summed per type present, sorted by type (``df`` holds the selected types)."""
+    return df.group_by("violence_type").agg(pl.col("events").sum(), pl.col("deaths").sum()).sort("violence_type")
 
 
 def _bbox(code: str) -> tuple[float, float, float, float] | None:

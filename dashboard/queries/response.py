@@ -125,7 +125,7 @@ def deployments(iso3: str) -> pl.DataFrame:
     return data.warehouse().frame(
         "SELECT mission, location, latitude, longitude, min(year) AS first_year, max(year) AS last_year, "
         "max(troops) AS max_troops, bool_or(hq > 0) AS hq FROM pko_deployments WHERE iso3 = ? "
-        "GROUP BY mission, location, latitude, longitude ORDER BY mission, location", [iso3])
+        "GROUP BY mission, location, latitude, longitude ORDER BY mission, location, latitude, longitude", [iso3])
 
 
 @data.cached
