@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.bench_browser import ARGS, CHROMIUM
 from etl.download import fetch, file_meta
 from etl.model import Download, SourceError
 from tests.conftest import FIXTURES
@@ -249,42 +248,31 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.vi
 @pytest.mark.browser
 def test_pages_and_maps_render_under_the_policy_and_cannot_be_framed(client):
     """Chromium enforces the policy: every page draws (maps included) with no violation; framing is refused."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install -y chromium)")
-    from werkzeug.serving import make_server
+    from tests.browser.serve import chromium, served
 
-    server = make_server("127.0.0.1", 0, client.application, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
     pages = [("/", ".choroplethlayer path"), ("/country/MMR", "#co-cards"), ("/explore", "#ex-grid"),
              ("/sources", "#main h1")]
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            context = browser.new_context()
-            context.add_init_script(WATCH_CSP)
-            page = context.new_page()
-            console: list[str] = []
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-            for path, ready in pages:
-                resp = page.goto(base + path)
-                assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
-                page.wait_for_selector(ready, timeout=30_000, state="attached")
-                page.wait_for_load_state("networkidle")
-                assert page.evaluate("window.__csp") == [], path
-            assert page.goto(base + "/").ok
-            page.wait_for_selector(".choroplethlayer path", timeout=30_000, state="attached")
-            assert page.locator(".choroplethlayer path").count() > 0  # the map is drawn, not blocked
-            errors = [c for c in console if c.startswith(("error", "pageerror")) or "Content Security Policy" in c]
-            assert errors == []
-            # another site framing the dashboard: Chromium refuses to render it inside the frame
-            framer = context.new_page()
-            framer.set_content(f'<iframe id="f" src="{base}/" width="800" height="600"></iframe>')
-            framer.wait_for_timeout(1500)
-            inner = [f for f in framer.frames if f != framer.main_frame]
-            assert inner and not inner[0].url.startswith(base), "the dashboard rendered inside a foreign frame"
-            browser.close()
-    finally:
-        server.shutdown()
+    with served(client.application) as base, chromium() as browser:
+        context = browser.new_context()
+        context.add_init_script(WATCH_CSP)
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        for path, ready in pages:
+            resp = page.goto(base + path)
+            assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+            page.wait_for_selector(ready, timeout=30_000, state="attached")
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.__csp") == [], path
+        assert page.goto(base + "/").ok
+        page.wait_for_selector(".choroplethlayer path", timeout=30_000, state="attached")
+        assert page.locator(".choroplethlayer path").count() > 0  # the map is drawn, not blocked
+        errors = [c for c in console if c.startswith(("error", "pageerror")) or "Content Security Policy" in c]
+        assert errors == []
+        # another site framing the dashboard: Chromium refuses to render it inside the frame
+        framer = context.new_page()
+        framer.set_content(f'<iframe id="f" src="{base}/" width="800" height="600"></iframe>')
+        framer.wait_for_timeout(1500)
+        inner = [f for f in framer.frames if f != framer.main_frame]
+        assert inner and not inner[0].url.startswith(base), "the dashboard rendered inside a foreign frame"

@@ -188,43 +188,28 @@ def test_acled_never_on_the_ucdp_event_map(warehouse):
 def test_headline_pick_goes_into_the_address_bar_in_a_browser(warehouse):
     """A real browser: picking HDX HAPI puts ?headline=hdx_hapi in the URL (no reload), the page's other parameters
     stay, a reload keeps the pick, and nothing is logged as an error."""
-    import threading
+    from tests.browser.serve import chromium, served
 
-    from bench.bench_browser import ARGS, CHROMIUM
-
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}")
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, warehouse.application, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{base}/country/SDN?layers=pko")
-            page.get_by_label("HDX HAPI (ACLED aggregates)").check()
-            page.wait_for_function("() => location.search.includes('headline=hdx_hapi')", timeout=15_000)
-            assert "layers=pko" in page.url
-            page.reload()
-            page.wait_for_selector("#co-side-by-side input[type=radio]:checked", timeout=15_000)
-            checked = page.evaluate("() => document.querySelector('#co-side-by-side input[type=radio]:checked')"
-                                    ".value")
-            assert checked == "hdx_hapi"
-            # the explorer's "Event sources compared": same block, its pick and country in the explorer's link
-            page.goto(f"{base}/explore?compare=SDN")
-            page.get_by_label("HDX HAPI (ACLED aggregates)").check()
-            page.wait_for_function("() => location.search.includes('headline=hdx_hapi')", timeout=15_000)
-            assert "compare=SDN" in page.url
-            assert errors == []
-            browser.close()
-    finally:
-        server.shutdown()
+    with served(warehouse.application) as base, chromium() as browser:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/country/SDN?layers=pko")
+        page.get_by_label("HDX HAPI (ACLED aggregates)").check()
+        page.wait_for_function("() => location.search.includes('headline=hdx_hapi')", timeout=15_000)
+        assert "layers=pko" in page.url
+        page.reload()
+        page.wait_for_selector("#co-side-by-side input[type=radio]:checked", timeout=15_000)
+        checked = page.evaluate("() => document.querySelector('#co-side-by-side input[type=radio]:checked')"
+                                ".value")
+        assert checked == "hdx_hapi"
+        # the explorer's "Event sources compared": same block, its pick and country in the explorer's link
+        page.goto(f"{base}/explore?compare=SDN")
+        page.get_by_label("HDX HAPI (ACLED aggregates)").check()
+        page.wait_for_function("() => location.search.includes('headline=hdx_hapi')", timeout=15_000)
+        assert "compare=SDN" in page.url
+        assert errors == []
 
 
 def _explore(client, query: str) -> dict:

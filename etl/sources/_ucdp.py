@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from etl.model import Context, Rejects, SourceError
-from etl.readers import ROW, read_delimited
+from etl.readers import ROW, parse_numbers, read_delimited, this_year
 
 UCDP_LICENCE = "CC BY 4.0 — Data: Uppsala Conflict Data Program (UCDP), Department of Peace and Conflict Research, " \
                "Uppsala University — ucdp.uu.se."
@@ -29,6 +29,19 @@ def read_ucdp(path: Path, required: Iterable[str]) -> pl.DataFrame:
     """
     df = read_delimited(path, separator=",", required=required)
     return df.with_columns(pl.col(c).str.strip_chars() for c in df.columns if c != ROW).rechunk()
+
+
+def open_release(source_id: str, path: Path, required: Iterable[str], year_column: str = "year",
+                 first_year: int = 1989) -> tuple[pl.DataFrame, int, Rejects, str]:
+    """The start every UCDP country-year module shares: the file read as text, its row count, the rejects, the one
+    release number, and the year checked (``first_year`` … this year)."""
+    df = read_ucdp(path, required)
+    rows_read = df.height
+    rejects = Rejects(source_id, path.name)
+    version = version_of(df, path)
+    df = parse_numbers(df, [year_column], rejects, integer=True, minimum=first_year, maximum=this_year(),
+                       required=True)
+    return df, rows_read, rejects, version
 
 
 def version_of(df: pl.DataFrame, path: Path) -> str:

@@ -19,8 +19,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_dates, parse_numbers, reject_share_guard, this_year
+from etl.model import Context, Download, FileResult, Indicator, Source
+from etl.readers import duplicates_of, header_of, parse_dates, parse_numbers, reject_share_guard
 from etl.sources._ucdp import (
     AGGREGATED,
     UCDP_LICENCE,
@@ -29,9 +29,8 @@ from etl.sources._ucdp import (
     codes_in,
     loaded_rows,
     location_count,
-    read_ucdp,
+    open_release,
     resolve_gw,
-    version_of,
 )
 
 REQUIRED = ("conflict_id", "location", "side_a", "side_b", "incompatibility", "territory_name", "year",
@@ -80,11 +79,7 @@ class UcdpArmedConflict(Source):
         return "intensity_level" in cols and "gwno_loc" in cols and "conflict_id" in cols
 
     def read_file(self, path: Path, ctx: Context) -> FileResult:
-        df = read_ucdp(path, REQUIRED)
-        rows_read = df.height
-        rejects = Rejects(self.id, path.name)
-        version = version_of(df, path)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1946, maximum=this_year(), required=True)
+        df, rows_read, rejects, version = open_release(self.id, path, REQUIRED, first_year=1946)
         df = parse_numbers(df, ["intensity_level", "incompatibility", "type_of_conflict"], rejects, integer=True,
                            required=True)
         df = codes_in(df, "intensity_level", (1, 2), rejects, "intensity")

@@ -15,17 +15,16 @@ from typing import ClassVar
 
 import polars as pl
 
-from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard, this_year
+from etl.model import Context, Download, FileResult, Indicator, Source
+from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard
 from etl.sources._ucdp import (
     AGGREGATED,
     UCDP_LICENCE,
     UCDP_URL,
     aggregate,
     loaded_rows,
-    read_ucdp,
+    open_release,
     resolve_gw,
-    version_of,
 )
 
 REQUIRED = ("conflict_id", "dyad_id", "year", "bd_best", "bd_low", "bd_high", "gwno_loc", "version")
@@ -61,11 +60,7 @@ class UcdpBattleDeaths(Source):
         return "bd_best" in cols and "gwno_battle" in cols
 
     def read_file(self, path: Path, ctx: Context) -> FileResult:
-        df = read_ucdp(path, REQUIRED)
-        rows_read = df.height
-        rejects = Rejects(self.id, path.name)
-        version = version_of(df, path)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1989, maximum=this_year(), required=True)
+        df, rows_read, rejects, version = open_release(self.id, path, REQUIRED)
         df = parse_numbers(df, [c for c, _ in SERIES.values()], rejects, integer=True, minimum=0, required=True)
         df, n_dup = duplicates_of(df, ["dyad_id", "year"], rejects, what="dyad-year")
         df, n_excl = resolve_gw(df, "gwno_loc", ctx, rejects, multi=True)

@@ -15,8 +15,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard, this_year
+from etl.model import Context, Download, FileResult, Indicator, Source
+from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard
 from etl.sources._ucdp import (
     AGGREGATED,
     UCDP_LICENCE,
@@ -25,9 +25,8 @@ from etl.sources._ucdp import (
     codes_in,
     loaded_rows,
     location_count,
-    read_ucdp,
+    open_release,
     resolve_gw,
-    version_of,
 )
 
 DEATHS = {"best_fatality_estimate": "deaths_best", "low_fatality_estimate": "deaths_low",
@@ -77,11 +76,7 @@ class UcdpNonState(Source):
         return "side_a_name" in cols and "gwno_location" in cols and "org" in cols
 
     def read_file(self, path: Path, ctx: Context) -> FileResult:
-        df = read_ucdp(path, REQUIRED)
-        rows_read = df.height
-        rejects = Rejects(self.id, path.name)
-        version = version_of(df, path)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1989, maximum=this_year(), required=True)
+        df, rows_read, rejects, version = open_release(self.id, path, REQUIRED)
         df = parse_numbers(df, list(DEATHS), rejects, integer=True, minimum=0, required=True)
         df = parse_numbers(df, ["org"], rejects, integer=True, required=True)
         df = codes_in(df, "org", ORG, rejects, "organisation level")

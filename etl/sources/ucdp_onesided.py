@@ -14,8 +14,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from etl.model import Context, Download, FileResult, Indicator, Rejects, Source
-from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard, this_year
+from etl.model import Context, Download, FileResult, Indicator, Source
+from etl.readers import duplicates_of, header_of, parse_numbers, reject_share_guard
 from etl.sources._ucdp import (
     AGGREGATED,
     UCDP_LICENCE,
@@ -24,9 +24,8 @@ from etl.sources._ucdp import (
     codes_in,
     loaded_rows,
     location_count,
-    read_ucdp,
+    open_release,
     resolve_gw,
-    version_of,
 )
 
 DEATHS = {"best_fatality_estimate": "deaths_best", "low_fatality_estimate": "deaths_low",
@@ -73,11 +72,7 @@ class UcdpOneSided(Source):
         return "is_government_actor" in cols and "gwno_location" in cols
 
     def read_file(self, path: Path, ctx: Context) -> FileResult:
-        df = read_ucdp(path, REQUIRED)
-        rows_read = df.height
-        rejects = Rejects(self.id, path.name)
-        version = version_of(df, path)
-        df = parse_numbers(df, ["year"], rejects, integer=True, minimum=1989, maximum=this_year(), required=True)
+        df, rows_read, rejects, version = open_release(self.id, path, REQUIRED)
         df = parse_numbers(df, list(DEATHS), rejects, integer=True, minimum=0, required=True)
         df = parse_numbers(df, ["is_government_actor"], rejects, integer=True, required=True)
         df = codes_in(df, "is_government_actor", (0, 1), rejects, "government-actor flag")

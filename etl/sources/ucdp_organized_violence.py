@@ -16,8 +16,8 @@ import polars as pl
 
 from etl.model import Context, Download, FileResult, Indicator, Rejects
 from etl.model import Source as _Source
-from etl.readers import ROW, duplicates_of, header_of, parse_numbers, reject_share_guard, this_year
-from etl.sources._ucdp import UCDP_LICENCE, UCDP_URL, read_ucdp, resolve_gw, version_of
+from etl.readers import ROW, duplicates_of, header_of, parse_numbers, reject_share_guard
+from etl.sources._ucdp import UCDP_LICENCE, UCDP_URL, open_release, resolve_gw
 
 # ---------------------------------------------------------------- the organized-violence country-year source
 
@@ -97,11 +97,7 @@ class UcdpOrganizedViolence(_Source):
         return "country_id_cy" in cols and "sb_total_deaths_best_cy" in cols
 
     def read_file(self, path: Path, ctx: Context) -> FileResult:
-        df = read_ucdp(path, REQUIRED)
-        rows_read = df.height
-        rejects = Rejects(self.id, path.name)
-        version = version_of(df, path)
-        df = parse_numbers(df, ["year_cy"], rejects, integer=True, minimum=1989, maximum=this_year(), required=True)
+        df, rows_read, rejects, version = open_release(self.id, path, REQUIRED, "year_cy")
         df = parse_numbers(df, [s[0] for s in SERIES.values()], rejects, integer=True, minimum=0)
         df, excluded = resolve_gw(df, "country_id_cy", ctx, rejects, multi=False)
         df = self._check_names(df, ctx, rejects)

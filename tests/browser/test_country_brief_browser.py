@@ -4,12 +4,12 @@ a sticky section menu, a wide event map. (axe-core checks of /country/<ISO3> bel
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 
-from bench.bench_browser import ARGS, CHROMIUM
+from bench.bench_browser import CHROMIUM
+from tests.browser.serve import chromium, served
 
 pytestmark = pytest.mark.shared
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -19,25 +19,16 @@ if not Path(CHROMIUM).exists():
 
 @pytest.fixture(scope="module")
 def base_url(shared_warehouse):
-    from werkzeug.serving import make_server
-
     from dashboard.server import create_app
 
-    app = create_app(shared_warehouse)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with served(create_app(shared_warehouse).server) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, base_url: str, width: int, height: int, bypass_csp: bool = False):

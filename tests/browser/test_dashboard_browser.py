@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,6 +19,7 @@ import polars as pl
 import pytest
 
 from bench.bench_browser import ARGS, CHROMIUM
+from tests.browser.serve import served
 from tests.conftest import query
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,8 +69,6 @@ TIMED: Timed | None = None
 
 @pytest.fixture(scope="module")
 def base_url(warehouse):
-    from werkzeug.serving import make_server
-
     from dashboard.server import create_app
 
     global TIMED
@@ -78,12 +76,8 @@ def base_url(warehouse):
     original = app.server.wsgi_app
     TIMED = Timed(original)
     app.server.wsgi_app = TIMED
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with served(app.server) as url:
+        yield url
     app.server.wsgi_app = original  # the app is one per process: leave it as other test modules expect
 
 

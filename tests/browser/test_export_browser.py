@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from bench.bench_browser import ARGS, CHROMIUM
+from tests.browser.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -24,19 +24,12 @@ if not Path(CHROMIUM).exists():
 
 @pytest.fixture(scope="module")
 def base_url(request):
-    from werkzeug.serving import make_server
-
     from dashboard.server import create_app
 
     env = os.environ.get("R2P_TEST_WAREHOUSE")
     db = Path(env) if env else request.getfixturevalue("shared_warehouse")
-    app = create_app(db)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with served(create_app(db).server) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
