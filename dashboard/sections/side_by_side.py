@@ -148,10 +148,14 @@ def section(iso3: str, headline: str = q.UCDP) -> html.Div:
     monthly = q.monthly(iso3)
     stale = q.staleness(iso3)
     parts: list = [html.H3("Fatalities: UCDP, ACLED and HDX HAPI side by side", className="h5")]
-    if monthly.height:
+    present = [s for s in q.SOURCES if s in set(monthly["source"].to_list())] if monthly.height else []
+    if present == [q.UCDP]:  # nothing to set beside it, and the Trends charts already draw UCDP's figures
+        headline = q.UCDP
+        parts.append(html.P(f"Only {q.LABELS[q.UCDP]} holds figures for this country here, so there is nothing to "
+                            "compare them with; its yearly deaths are under Trends.", className="small"))
+    elif present:
         if badge := _badge(iso3):
             parts.append(badge)
-        present = [s for s in q.SOURCES if s in set(monthly["source"].to_list())]
         headline = headline if headline in present else present[0]  # UCDP first, when it has figures here
         parts.append(html.Fieldset([html.Legend("Headline source", className="small fw-bold mb-0"), dbc.RadioItems(
             id=HEADLINE_ID, options=[{"label": q.LABELS[s], "value": s} for s in present],
