@@ -203,3 +203,8 @@ def test_phone_event_map_is_usable(browser, base_url):
     w, h = page.evaluate("() => { const r = document.querySelector('#co-event-map .geolayer .bg')"
                          ".getBoundingClientRect(); return [r.width, r.height]; }")
     assert w >= 340 and h >= 250, (w, h)
+    # the README's phone screenshots: the first screen, and the event map section
+    shots = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "country-phone.png"))
+    page.locator("#co-event-map").screenshot(path=str(shots / "country-phone-map.png"))
