@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from bench.bench_ingest import bare_duckdb_read
+from bench.bench_ingest import our_ingest as ingest_with
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -61,20 +62,9 @@ def generate(rows: int, seed: int = 19) -> pl.DataFrame:
 
 def our_ingest(csv: Path, db: Path) -> tuple[float, int]:
     """The ACLED module's read + validate + normalise, then the warehouse build with its derived tables."""
-    from etl.countries import Countries
-    from etl.model import Context
-    from etl.sources import all_sources
     from etl.sources.acled import SOURCE
-    from etl.warehouse import SourceRun, build_and_publish
 
-    ctx = Context(Countries())
-    t0 = time.perf_counter()
-    results = SOURCE.combine([SOURCE.read_file(csv, ctx)], ctx)
-    run = SourceRun(SOURCE, "ok", results=results)
-    others = [SourceRun(s, "not selected") for s in all_sources() if s.id != SOURCE.id]
-    db.unlink(missing_ok=True)
-    build_and_publish(db, [run, *others], ctx.countries)
-    return time.perf_counter() - t0, sum(r.loaded() for r in results)
+    return ingest_with(csv, db, SOURCE)
 
 
 def p95(samples: list[float]) -> float:
