@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import itertools
 import logging
 import os
 import threading
@@ -535,38 +534,12 @@ def country_values(iso3: str, indicator_ids: tuple[str, ...]) -> pl.DataFrame:
 
 @cached
 def _country_values(iso3: str, indicator_ids: tuple[str, ...]) -> pl.DataFrame:
-    # the same rows as filter(is_in), by row positions: a Polars collect costs ~0.2 ms and a page asks five times
-    where = _country_runs(iso3)
-    df = _country_all(iso3)
-    runs = sorted(run for ind in set(indicator_ids) for run in where.get(ind, ()))
-    return stacked([df.slice(*run) for run in runs]) if runs else df.head(0)
-
-
-def stacked(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    """``pl.concat(frames)`` for frames of one schema, by ``vstack`` (appends their chunks): ``pl.concat`` goes
-    through Polars' query engine, ~0.2 ms a call in a page render (cold after the query before it) for little work."""
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.vstack(frame)
-    return out
+    return _country_all(iso3).filter(pl.col("indicator_id").is_in(indicator_ids))
 
 
 @cached
-def _country_runs(iso3: str) -> dict[str, list[tuple[int, int]]]:
-    """indicator_id → its (offset, length) runs of rows in ``_country_all`` (one run each: the rows are ordered by
-    indicator); callers only read it. Runs found in Python: ``Series.rle`` and its struct fields are three Polars
-    collects, ~0.8 ms in a page render, against ~0.2 ms for a few thousand rows here."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    offset = 0
-    for ind, run in itertools.groupby(_country_all(iso3)["indicator_id"].to_list()):
-        length = sum(1 for _ in run)
-        out.setdefault(ind, []).append((offset, length))
-        offset += length
-    return out
-
-
 def country_indicator_ids(iso3: str) -> tuple[str, ...]:
-    return tuple(_country_runs(iso3))
+    return tuple(_country_all(iso3)["indicator_id"].unique(maintain_order=True).to_list())
 
 
 @cached
