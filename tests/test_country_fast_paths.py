@@ -61,27 +61,6 @@ def test_ewp_tables_are_the_former_polars_frames(real):
                                              (123, 5.0, "Onset risk (1 yr)")]
 
 
-def test_proxy_rows_are_the_former_select(real):
-    from dashboard import board, data, figures, risk
-
-    seen = 0
-    for code in data.countries()["iso3"].to_list():
-        px = risk.proxies(code)
-        if not px.height:
-            continue
-        seen += 1
-        former = px.select(
-            "factor", pl.col("label").fill_null(pl.col("indicator_id")).alias("proxy"),
-            pl.Series("latest", [None if v is None else figures.fmt(v) for v in px["value"].to_list()],
-                      dtype=pl.String),
-            pl.col("year"), pl.col("world_percentile").round(0).alias("pct"),
-            pl.Series("trend", [None if v is None else board._trend(v) for v in px["trend_pct"].to_list()],
-                      dtype=pl.String),
-            "signal", "rule", pl.col("source_title").alias("source"))
-        assert_frame_equal(board._proxy_rows(px), former)
-    assert seen > 100
-
-
 def trace_arrays(fig) -> list[tuple]:
     return [(t.name, t.fill, list(t.x), [None if math.isnan(v) else v for v in t.y]) for t in fig.data]
 
