@@ -83,12 +83,21 @@
       footH = f.lines * 13 + 4;
     }
     var axis = geo ? 4 : 38 + (full.xaxis && full.xaxis.title && full.xaxis.title.text ? 16 : 0);
+    // a horizontal colour bar under the plot (the overview's maps) takes room like an axis: its drawn height
+    var bar = gd.querySelector('.colorbar');
+    var barBelow = bar && (gd._fullData || []).some(function (t) {
+      return t.showscale !== false && t.colorbar && t.colorbar.orientation === 'h' && t.colorbar.y <= 0.05;
+    });
+    if (barBelow) { axis += Math.ceil(bar.getBoundingClientRect().height) + 6; }
     var left = geo ? 4 : full.margin.l, right = geo ? 4 : 8;  // the y axis keeps its labels' room
     var legendH = legendBelow ? (measured || legendRows(gd, width - left - right) * 20 + 6) : 0;
     layout._r2pLegendH = legendH;
     var bottom = axis + legendH + footH + 4;
     var plotW = width - left - right;
     var plotH = geo ? full._size.h : Math.max(full._size.h, 200);  // a legend squeezed it at phone width
+    if (geo && !(layout.meta && layout.meta.window) && !(full.geo && full.geo.fitbounds)) {
+      plotH = Math.min(plotH, Math.round((width - 8) / 1.9));  // a world map is about twice as wide as tall
+    }
     if (geo && layout.meta && layout.meta.window) {  // the event map: a taller window around the country
       plotH = Math.round(plotW * 0.9);
       var win = fit(layout.meta.window, plotW / plotH);

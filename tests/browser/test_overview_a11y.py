@@ -192,6 +192,12 @@ def test_phone_first_screen_shows_the_map_menu_and_filters_fold(browser, base_ur
     try:
         top = page.evaluate("() => document.querySelector('#ov-map').getBoundingClientRect().top")
         assert top < PHONE[1] * 0.5, top
+        page.wait_for_timeout(500)  # the phone layout follows the map's first draw (assets/phone-charts.js)
+        bar, foot = page.evaluate("""() => { const gd = document.querySelector('#ov-map .js-plotly-plot');
+            const r = e => e.getBoundingClientRect();
+            const foot = [...gd.querySelectorAll('.annotation')].map(r).sort((a, b) => b.bottom - a.bottom)[0];
+            return [r(gd.querySelector('.colorbar')), foot]; }""")
+        assert bar["bottom"] <= foot["top"] + 1, (bar, foot)  # the colour bar stays off the source line
         assert not page.is_visible("#nav-links") and not page.is_visible("#ov-filters")
         menu = page.get_by_role("button", name="Menu")
         menu.click()
