@@ -434,7 +434,7 @@ def event_section(code: str, yrs: tuple[int, int] | None, values: dict[str, Any]
 
 
 def build_events(code: str, y0: int, y1: int, types: list[str], layers: tuple = (),
-                 headline: str = "ucdp_ged") -> tuple[Any, str, Any, str]:
+                 headline: str = fresh_events.UCDP) -> tuple[Any, str, Any, str]:
     """The event map, its note and table, and the page's query string (with the layers and the side-by-side
     headline, which live in other sections, so that the address bar keeps them)."""
     types_t = tuple(t for t in data.VIOLENCE_TYPES if t in (types or []))

@@ -339,8 +339,7 @@ def compare_part(iso3: str, headline: str) -> Any:
     if not iso3:
         return [html.P("Choose a country to see its yearly and monthly fatalities from each event source, their "
                        "range, and where they disagree.", className="small text-muted"),
-                dcc.Store(id=side_by_side.PICKED_ID, data=headline), html.Div(id=side_by_side.PICKED_SYNC_ID,
-                                                                              hidden=True)]
+                *side_by_side.picked_store(headline)]
     return side_by_side.section(iso3, headline)
 
 

@@ -143,6 +143,11 @@ def _badge(iso3: str) -> dbc.Badge | None:
                      color="warning", text_color="dark", className="mb-2", id=f"{SECTION_ID}-badge")
 
 
+def picked_store(headline: str) -> list:
+    """The reader's pick and the element its URL sync writes to (on the page even with nothing to pick)."""
+    return [dcc.Store(id=PICKED_ID, data=headline), html.Div(id=PICKED_SYNC_ID, hidden=True)]
+
+
 def section(iso3: str, headline: str = q.UCDP) -> html.Div:
     """The side-by-side block for one country; UCDP is the headline unless the reader picks another."""
     monthly = q.monthly(iso3)
@@ -151,8 +156,10 @@ def section(iso3: str, headline: str = q.UCDP) -> html.Div:
     present = [s for s in q.SOURCES if s in set(monthly["source"].to_list())] if monthly.height else []
     if present == [q.UCDP]:  # nothing to set beside it, and the Trends charts already draw UCDP's figures
         headline = q.UCDP
-        parts.append(html.P(f"Only {q.LABELS[q.UCDP]} holds figures for this country here, so there is nothing to "
-                            "compare them with; its yearly deaths are under Trends.", className="small"))
+        parts.append(html.P([f"Only {q.LABELS[q.UCDP]} holds figures for this country here, so there is nothing "
+                             "to compare them with; its yearly deaths are on the ",
+                             dcc.Link("country page", href=f"/country/{iso3}#trends"), " under Trends."],
+                            className="small"))
     elif present:
         if badge := _badge(iso3):
             parts.append(badge)
@@ -166,7 +173,7 @@ def section(iso3: str, headline: str = q.UCDP) -> html.Div:
         parts += [dcc.Graph(id=GRAPH_IDS[p], figure=figs[p], config={"displaylogo": False}) for p in ("year", "month")]
     else:
         parts.append(html.P("No source holds conflict events for this country."))
-    parts += [dcc.Store(id=PICKED_ID, data=headline), html.Div(id=PICKED_SYNC_ID, hidden=True)]
+    parts += picked_store(headline)
     parts += [html.P(n, className="small text-muted mb-1") for n in presence_notes(iso3, monthly, stale)]
     parts.append(_staleness_table(stale))
     parts.append(html.P(f"Disagreement: the largest figure ≥ {FLOOR} fatalities and more than {RATIO:g}× the "
