@@ -10,10 +10,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+
 # Panels read the warehouse through their own DuckDB cursors, and DuckDB releases the GIL while a query runs, so
 # building them side by side overlaps one panel's queries with another's Python (a country page at 3M events:
 # ~110 ms one after the other). A small pool per process; R2P_PANEL_THREADS=1 builds them in order.
-PANEL_THREADS = max(1, int(os.environ.get("R2P_PANEL_THREADS", "3") or 3))
+def _threads(raw: str | None, default: int = 3) -> int:
+    """R2P_PANEL_THREADS as a count ≥ 1; a blank or malformed value keeps the default (never a failed start)."""
+    try:
+        return max(1, int(raw)) if raw and raw.strip() else default
+    except ValueError:
+        return default
+
+
+PANEL_THREADS = _threads(os.environ.get("R2P_PANEL_THREADS"))
 _POOL = ThreadPoolExecutor(max_workers=PANEL_THREADS, thread_name_prefix="panel")
 
 

@@ -385,3 +385,9 @@ def test_topojson_is_installed_only_with_the_pinned_bytes(tmp_path):
     assert topojson.missing(target) == list(topojson.FILES)  # nothing half-installed
     assert topojson.from_folder(tmp_path / "nothing", target) is False
     assert topojson.missing() == []  # scripts/setup installed the real files for this checkout
+
+
+def test_panel_threads_setting_never_fails_a_start():
+    from dashboard.panels import _threads
+
+    assert [_threads(v) for v in (None, "", " ", "abc", "0", "-2", "1", "4")] == [3, 3, 3, 3, 1, 1, 1, 4]
