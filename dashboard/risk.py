@@ -125,13 +125,21 @@ def board(iso3: str) -> pl.DataFrame:
             .alias("reason"),
             pl.lit(0, pl.Int64).alias("n_proxies"), pl.lit(0, pl.Int64).alias("n_evidence"),
             pl.lit(None, pl.Int64).alias("latest_year"))
-    # the 14 factors joined and defaulted by DuckDB in the one query (a Polars join, fills and sort: four collects)
-    return _readable(warehouse().frame(
-        "SELECT CAST(f.factor AS BIGINT) AS factor, f.name, coalesce(s.status, 'no data') AS status, s.reason, "
-        "coalesce(CAST(s.n_proxies AS BIGINT), 0) AS n_proxies, "
-        "coalesce(CAST(s.n_evidence AS BIGINT), 0) AS n_evidence, CAST(s.latest_year AS BIGINT) AS latest_year, "
-        "s.driver_indicator FROM risk_factors f LEFT JOIN risk_factor_status s ON s.factor = f.factor "
-        "AND s.iso3 = ? ORDER BY f.factor", [iso3]))
+    # the 14 factors joined and defaulted by DuckDB (a Polars join, fills and sort: four collects); a country with
+    # no status rows gets the 14 factors as 'no data' from the same query
+    if iso3 in _BOARD:
+        return _readable(_BOARD.rows(iso3))
+    return _readable(warehouse().frame(_BOARD_SQL.format(countries="(SELECT ? AS iso3)"), [iso3]))
+
+
+_BOARD_SQL = (
+    "SELECT c.iso3 AS slice_iso3, CAST(f.factor AS BIGINT) AS factor, f.name, coalesce(s.status, 'no data') AS status, "
+    "s.reason, coalesce(CAST(s.n_proxies AS BIGINT), 0) AS n_proxies, "
+    "coalesce(CAST(s.n_evidence AS BIGINT), 0) AS n_evidence, CAST(s.latest_year AS BIGINT) AS latest_year, "
+    "s.driver_indicator FROM {countries} c CROSS JOIN risk_factors f "
+    "LEFT JOIN risk_factor_status s ON s.factor = f.factor AND s.iso3 = c.iso3 ORDER BY f.factor")
+_BOARD = data.CountryTable(_BOARD_SQL.format(countries="(SELECT DISTINCT iso3 FROM risk_factor_status)"),
+                           "risk_factor_status", "risk_factors")
 
 
 @cached
@@ -142,11 +150,7 @@ def proxies(iso3: str) -> pl.DataFrame:
                        "world_percentile": pl.Float64, "baseline": pl.Float64, "trend_pct": pl.Float64,
                        "signal": pl.String, "rule": pl.String, "label": pl.String, "unit": pl.String,
                        "source_title": pl.String})
-    df = warehouse().frame(
-        "SELECT CAST(factor AS BIGINT) AS factor, indicator_id, CAST(year AS BIGINT) AS year, value, "
-        "world_percentile, baseline, trend_pct, signal, rule FROM risk_factor_proxies WHERE iso3 = ? "
-        "ORDER BY factor, CASE signal WHEN 'elevated' THEN 0 WHEN 'watch' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, "
-        "indicator_id", [iso3])
+    df = _PROXIES.rows(iso3)
     # the catalog columns looked up in Python (a Polars select + join cost two collects); same left join
     schema = data.indicators().schema
     ids = df["indicator_id"].to_list()
@@ -154,6 +158,13 @@ def proxies(iso3: str) -> pl.DataFrame:
     info = [known.get(i) for i in ids]
     return df.hstack([pl.Series(c, [r[c] if r else None for r in info], dtype=schema[c])
                       for c in ("label", "unit", "source_title")])
+
+
+_PROXIES = data.CountryTable(
+    "SELECT iso3 AS slice_iso3, CAST(factor AS BIGINT) AS factor, indicator_id, CAST(year AS BIGINT) AS year, value, "
+    "world_percentile, baseline, trend_pct, signal, rule FROM risk_factor_proxies "
+    "ORDER BY factor, CASE signal WHEN 'elevated' THEN 0 WHEN 'watch' THEN 1 WHEN 'low' THEN 2 ELSE 3 END, "
+    "indicator_id", "risk_factor_proxies")
 
 
 @cached
@@ -183,9 +194,12 @@ def evidence(iso3: str) -> pl.DataFrame:
               "author": pl.String, "stale": pl.Boolean, "stale_reason": pl.String, "file_name": pl.String}
     if not has("evidence"):
         return _empty(schema)
-    return warehouse().frame(
-        "SELECT CAST(factor AS BIGINT) AS factor, date, claim, citation_url, author, stale, "
-        "stale_reason, file_name FROM evidence WHERE iso3 = ? ORDER BY factor, date DESC", [iso3])
+    return _EVIDENCE.rows(iso3)
+
+
+_EVIDENCE = data.CountryTable(
+    "SELECT iso3 AS slice_iso3, CAST(factor AS BIGINT) AS factor, date, claim, citation_url, author, stale, "
+    "stale_reason, file_name FROM evidence ORDER BY factor, date DESC", "evidence")
 
 
 # ------------------------------------------------------------------------------------------- risk levels
@@ -268,16 +282,18 @@ COMMITMENT_LABELS = {
 }
 
 
+_COMMITMENTS = data.CountryTable(
+    "SELECT iso3 AS slice_iso3, commitment, status, since, withdrawn_on, source_url, CAST(as_of AS VARCHAR) AS as_of, "
+    "completeness || ': ' || coverage_note AS note FROM commitment_status", "commitment_status")
+
+
 @cached
 def commitments(iso3: str) -> pl.DataFrame:
     """Pillar I status rows for one country: commitment, label, status, since, withdrawn_on, source_url, note."""
     if not has("commitment_status"):
         return _empty({"commitment": pl.String, "label": pl.String, "status": pl.String, "since": pl.Date,
                        "withdrawn_on": pl.Date, "source_url": pl.String, "as_of": pl.String, "note": pl.String})
-    df = warehouse().frame(
-        "SELECT commitment, status, since, withdrawn_on, source_url, CAST(as_of AS VARCHAR) AS as_of, "
-        "completeness || ': ' || coverage_note AS note "
-        "FROM commitment_status WHERE iso3 = ?", [iso3])
+    df = _COMMITMENTS.rows(iso3)
     # labels and the fixed order in Python (stable sort; unknown commitments last), without three Polars collects
     names = df["commitment"].to_list()
     rank = {c: i for i, c in enumerate(COMMITMENT_LABELS)}

@@ -88,6 +88,7 @@ def warm_caches() -> None:
     data.warm()
     risk.warm()
     queries.warm()
+    data.warm_country_tables()  # the small tables a country page reads, whole (each country's rows a dict lookup)
 
 
 def warm() -> None:

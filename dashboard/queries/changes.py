@@ -138,14 +138,17 @@ def country_latest(iso3: str) -> pl.DataFrame:
     """Per subject, the newest change recorded for one country (the country page's 'What changed' strip)."""
     if not available():
         return pl.DataFrame()
-    return data.warehouse().frame(
-        """SELECT kind, subject, subject_label, period, old_label, new_label, old_value, new_value, direction,
-                  severity, basis, source_ids, source_versions, detail,
-                  coalesce(CASE WHEN basis = 'history' THEN as_of END, CAST(detected_at AS DATE)) AS dated
-           FROM changes WHERE iso3 = ?
-           QUALIFY row_number() OVER (PARTITION BY kind IN ('new_figure', 'revised_figure'), subject
-                                      ORDER BY dated DESC, period DESC, detected_at DESC) = 1
-           ORDER BY subject""", [iso3])
+    return _COUNTRY_LATEST.rows(iso3)
+
+
+_COUNTRY_LATEST = data.CountryTable(
+    """SELECT iso3 AS slice_iso3, kind, subject, subject_label, period, old_label, new_label, old_value, new_value,
+              direction, severity, basis, source_ids, source_versions, detail,
+              coalesce(CASE WHEN basis = 'history' THEN as_of END, CAST(detected_at AS DATE)) AS dated
+       FROM changes
+       QUALIFY row_number() OVER (PARTITION BY iso3, kind IN ('new_figure', 'revised_figure'), subject
+                                  ORDER BY dated DESC, period DESC, detected_at DESC) = 1
+       ORDER BY subject, kind""", "changes")  # a subject's figure change and its other change: in a fixed order
 
 
 CANDIDATE = "len(string_split(source_version, '.')) = 3"  # GED candidate releases are yy.0.m
@@ -188,7 +191,11 @@ def recent_events(iso3: str) -> tuple[pl.DataFrame, date | None]:
 def factor_statuses(iso3: str) -> dict[int, str]:
     if not data.has("risk_factor_status"):
         return {}
-    return dict(data.warehouse().rows("SELECT factor, status FROM risk_factor_status WHERE iso3 = ?", [iso3]))
+    return dict(_FACTOR_STATUSES.rows(iso3).iter_rows())
+
+
+_FACTOR_STATUSES = data.CountryTable("SELECT iso3 AS slice_iso3, factor, status FROM risk_factor_status",
+                                     "risk_factor_status")
 
 
 def last_update() -> datetime | None:

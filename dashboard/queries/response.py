@@ -17,18 +17,7 @@ SPHERES = ("national", "bilateral", "regional", "multilateral")
 @data.cached
 def measures(iso3: str) -> pl.DataFrame:
     """Every recorded measure of one country; the national sphere is the Pillar I ``commitment_status`` rows."""
-    parts = []
-    if data.has("response_measures"):
-        parts.append(data.warehouse().frame(
-            f"SELECT {QUOTED} FROM response_measures WHERE iso3 = ? "
-            "ORDER BY sphere, kind, coalesce(end_year, 9999) DESC, start DESC NULLS LAST, name", [iso3]))
-    if data.has("commitment_status"):
-        parts.append(data.warehouse().frame(
-            "SELECT iso3, 'national' AS sphere, 'Pillar I commitment' AS kind, commitment AS name, "
-            "NULL AS body, CAST(since AS VARCHAR) AS start, CAST(withdrawn_on AS VARCHAR) AS \"end\", "
-            "year(since) AS start_year, year(withdrawn_on) AS end_year, status, coverage_note AS detail, "
-            "source_id, source_url, CAST(as_of AS VARCHAR) AS as_of FROM commitment_status WHERE iso3 = ? "
-            "ORDER BY commitment", [iso3]))
+    parts = [t.rows(iso3) for t in (_MEASURES, _PILLAR_ONE) if t.available()]
     if not parts:
         return pl.DataFrame(schema={c: pl.String for c in MEASURE_COLS})
     out = pl.concat([p.select(MEASURE_COLS).cast({"start_year": pl.Int64, "end_year": pl.Int64}) for p in parts],
@@ -38,58 +27,83 @@ def measures(iso3: str) -> pl.DataFrame:
                             .alias("name"))
 
 
+_MEASURES = data.CountryTable(
+    f"SELECT iso3 AS slice_iso3, {QUOTED} FROM response_measures "
+    "ORDER BY sphere, kind, coalesce(end_year, 9999) DESC, start DESC NULLS LAST, name", "response_measures")
+_PILLAR_ONE = data.CountryTable(
+    "SELECT iso3 AS slice_iso3, iso3, 'national' AS sphere, 'Pillar I commitment' AS kind, commitment AS name, "
+    "NULL AS body, CAST(since AS VARCHAR) AS start, CAST(withdrawn_on AS VARCHAR) AS \"end\", "
+    "year(since) AS start_year, year(withdrawn_on) AS end_year, status, coverage_note AS detail, "
+    "source_id, source_url, CAST(as_of AS VARCHAR) AS as_of FROM commitment_status ORDER BY commitment",
+    "commitment_status")
+
+
 @data.cached
 def bilateral_evidence(iso3: str) -> pl.DataFrame:
     """The analyst-evidence slot: evidence rows whose claim mentions a bilateral measure (none are loaded today)."""
-    if not data.has("evidence"):
-        return pl.DataFrame()
-    return data.warehouse().frame(
-        "SELECT date, claim, citation_url, author FROM evidence WHERE iso3 = ? AND regexp_matches(lower(claim), "
-        "'bilateral|sanction|envoy|mediat|aid suspen|travel ban|asset freeze') ORDER BY date DESC", [iso3])
+    return _BILATERAL.rows(iso3) if _BILATERAL.available() else pl.DataFrame()
+
+
+_BILATERAL = data.CountryTable(
+    "SELECT iso3 AS slice_iso3, date, claim, citation_url, author FROM evidence WHERE regexp_matches(lower(claim), "
+    "'bilateral|sanction|envoy|mediat|aid suspen|travel ban|asset freeze') ORDER BY date DESC", "evidence")
 
 
 @data.cached
 def council_outcomes_per_year(iso3: str) -> pl.DataFrame:
     """Resolutions and presidential statements per year whose topic names the country."""
-    if not data.has("security_council_outcomes"):
+    if not _PER_YEAR.available():
         return pl.DataFrame(schema={"year": pl.Int64, "kind": pl.String, "n": pl.Int64})
-    return data.warehouse().frame(
-        "SELECT year, kind, count(*) AS n FROM security_council_outcomes WHERE list_contains(iso3_list, ?) "
-        "GROUP BY year, kind ORDER BY year, kind", [iso3])
+    return _PER_YEAR.rows(iso3)
+
+
+# an outcome names each of its countries once (list_distinct), as list_contains counted it
+_PER_YEAR = data.CountryTable(
+    "SELECT slice_iso3, year, kind, count(*) AS n FROM (SELECT unnest(list_distinct(iso3_list)) AS slice_iso3, "
+    "year, kind FROM security_council_outcomes) GROUP BY slice_iso3, year, kind ORDER BY year, kind",
+    "security_council_outcomes")
 
 
 @data.cached
 def council_latest(iso3: str, limit: int = 5) -> pl.DataFrame:
     """The latest outcomes naming the country, with the resolution's UN Digital Library record when known."""
-    if not data.has("security_council_outcomes"):
+    if not _COUNCIL.available():
         return pl.DataFrame()
+    return _COUNCIL.rows(iso3).head(limit)
+
+
+def _council_sql() -> str:
     record = ("(SELECT url FROM unsc_resolution_records r WHERE r.kind = 'record' AND r.res_no = "
               "TRY_CAST(regexp_extract(o.symbol, 'S/RES/(\\d+)', 1) AS BIGINT))"
               if data.has("unsc_resolution_records") else "NULL")
-    return data.warehouse().frame(
-        f"SELECT date, symbol, kind, topic, vote, meeting, {record} AS record_url FROM security_council_outcomes o "
-        "WHERE list_contains(iso3_list, ?) ORDER BY date DESC, symbol DESC LIMIT ?", [iso3, limit])
+    return (f"SELECT unnest(list_distinct(iso3_list)) AS slice_iso3, date, symbol, kind, topic, vote, meeting, "
+            f"{record} AS record_url FROM security_council_outcomes o ORDER BY date DESC, symbol DESC")
+
+
+_COUNCIL = data.CountryTable(_council_sql, "security_council_outcomes")
 
 
 @data.cached
 def psdh_disagreements(iso3: str) -> pl.DataFrame:
     """UN missions whose active/closed status differs between the cited table and the Data Hub's list."""
-    if not (data.has("psdh_missions") and data.has("response_measures")):
-        return pl.DataFrame()
-    return data.warehouse().frame(
-        "SELECT p.mission_acronym, p.is_active, p.last_update, r.status, r.\"end\" FROM psdh_missions p "
-        "JOIN response_measures r ON r.iso3 = p.iso3 AND r.source_id = 'response_curated' "
-        "AND r.name LIKE '%(' || p.mission_acronym || ')' WHERE p.iso3 = ? AND p.is_active <> (r.status = 'active') "
-        "ORDER BY p.mission_acronym", [iso3])
+    return _PSDH.rows(iso3) if _PSDH.available() else pl.DataFrame()
+
+
+_PSDH = data.CountryTable(
+    "SELECT p.iso3 AS slice_iso3, p.mission_acronym, p.is_active, p.last_update, r.status, r.\"end\" "
+    "FROM psdh_missions p JOIN response_measures r ON r.iso3 = p.iso3 AND r.source_id = 'response_curated' "
+    "AND r.name LIKE '%(' || p.mission_acronym || ')' WHERE p.is_active <> (r.status = 'active') "
+    "ORDER BY p.mission_acronym", "psdh_missions", "response_measures")
 
 
 @data.cached
 def vetoes(iso3: str) -> pl.DataFrame:
-    if not data.has("security_council_vetoes"):
-        return pl.DataFrame()
-    return data.warehouse().frame(
-        "SELECT date, draft, situation, vetoed_by, agenda_item FROM security_council_vetoes WHERE iso3 = ? "
-        "ORDER BY date DESC", [iso3])
+    return _VETOES.rows(iso3) if _VETOES.available() else pl.DataFrame()
+
+
+_VETOES = data.CountryTable(
+    "SELECT iso3 AS slice_iso3, date, draft, situation, vetoed_by, agenda_item FROM security_council_vetoes "
+    "ORDER BY date DESC, row_number", "security_council_vetoes")  # ties: source order
 
 
 @data.cached
