@@ -39,6 +39,10 @@ from bench import scenarios
 from bench.warehouses import OUT, build
 
 GOAL_P95_MS, GOAL_RATIO_RAW, GOAL_NAIVE, GOAL_BYTES = 100.0, 2.0, 5.0, 1_000_000
+# Issue 20's decision: the goals users feel (p95, size, errors) are goals; "≥ 5× the naive pattern" counts only
+# where the naive data step costs ≥ 10 ms; "≤ 2× the raw query" is reported, not a goal (a page that reads less SQL
+# has a higher ratio; the explorer's full answers at 2–2.5× were accepted).
+NAIVE_FLOOR_MS = 10.0
 
 
 class SqlRecorder:
@@ -279,14 +283,18 @@ def verdict(rows: list[dict]) -> list[str]:
             misses.append(f"{r['callback']}: response {r['max_kb']:.0f} KB ≥ 1 MB")
         if r["errors"]:
             misses.append(f"{r['callback']}: {r['errors']} error responses")
-        if r["raw_p95_ms"] and r["cold_p95_ms"] > GOAL_RATIO_RAW * r["raw_p95_ms"]:
-            misses.append(f"{r['callback']}: cold p95 {r['cold_p95_ms'] / r['raw_p95_ms']:.1f}× its raw query "
-                          f"> {GOAL_RATIO_RAW:.0f}×")
-        stock = r.get("naive_stock_p95_ms")
-        if stock and stock < GOAL_NAIVE * r["cold_p95_ms"]:
+        naive, stock = r.get("naive_p95_ms"), r.get("naive_stock_p95_ms")
+        if stock and naive and naive >= NAIVE_FLOOR_MS and stock < GOAL_NAIVE * r["cold_p95_ms"]:
             misses.append(f"{r['callback']}: {stock / r['cold_p95_ms']:.1f}× faster than the naive pattern "
                           f"< {GOAL_NAIVE:.0f}×")
     return misses
+
+
+def ratio_notes(rows: list[dict]) -> list[str]:
+    """Callbacks above 2× their raw queries (information, not a goal: see NAIVE_FLOOR_MS)."""
+    return [f"{r['callback']}: cold p95 {r['cold_p95_ms'] / r['raw_p95_ms']:.1f}× its raw queries "
+            f"({r['raw_p95_ms']:.1f} ms)" for r in rows
+            if r["raw_p95_ms"] and r["cold_p95_ms"] > GOAL_RATIO_RAW * r["raw_p95_ms"]]
 
 
 def main() -> None:
@@ -310,6 +318,8 @@ def main() -> None:
     for m in result["missing"]:
         print(f"MISSING: no page offers a control for callback {m} — add a page path or a variant in "
               "bench/scenarios.py")
+    for m in ratio_notes(result["rows"]):
+        print(f"note: {m}")
     for m in verdict(result["rows"]):
         print(f"GOAL MISSED: {m}")
     print(f"wrote {out}")

@@ -4,8 +4,8 @@ Why these exist: on a request's path each Polars collect, sort, gather, join or 
 the ~25 µs it takes in a loop — after a few ms of other work (a DuckDB query, Python) its code and data are cold
 again (bench/RESULTS.md); the answers must stay byte-identical. Each test compares a stand-in with the Polars
 expression it replaced, on every country of the real warehouse (../shared) and on edge values. No timing asserts.
-Stand-ins worth under ~1 ms an answer went back to plain Polars (issue 20: ``split_by``, ``rounded``, ``_sorted_by``,
-the events-by-type sums, the EWP percent columns); ``dashboard/fast_paths.py`` says which survive and why.
+Stand-ins worth under ~1 ms an answer went back to plain Polars (issue 20); ``dashboard/fast_paths.py`` says which
+survive and why. The EWP, deaths and listing-label tests stay as checks of those answers against the source rows.
 """
 
 from __future__ import annotations
@@ -101,14 +101,15 @@ def test_time_series_picks_rows_as_the_polars_filters_did(real):
     assert [None if math.isnan(v) else v for v in x] == [None, 2000, 2001, 2002]
 
 
-def test_md_table_cells_are_the_generic_path():
-    from dashboard.components import MD_ESCAPE, _cell, _md_escaped, md_table
+def test_md_escaped_is_the_translate_and_cells_are_escaped():
+    from dashboard.components import _cell, md_table
+    from dashboard.fast_paths import MD_ESCAPE, md_escaped
 
     rng = random.Random(4)
     chars = "ab \\`*_[]<>#~|\n\r–é^-"
     for _ in range(20_000):
         text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 8)))
-        assert _md_escaped(text) == text.translate(MD_ESCAPE)
+        assert md_escaped(text) == text.translate(MD_ESCAPE)
     df = pl.DataFrame({"s": ["a|b", None, "plain", "x_y"], "i": [1234567, None, -5, 0],
                        "f": [1234.5, math.nan, None, 0.0123], "d": [dt.date(2024, 1, 2), None, dt.date(2020, 5, 6),
                                                                      dt.date(1999, 1, 1)],
@@ -162,3 +163,29 @@ def test_listing_labels_are_the_former_format_and_join(real):
         got = pl.Series("risk_level", [label.get(c) for c in countries["iso3"].to_list()], dtype=pl.String)
         assert same_values(got, want), year
         assert (year < min(years)) == (not label)
+
+
+def test_deaths_long_frame_is_the_source_rows(real):
+    """Each violence type's best estimate per year with that year's low and high estimate, from indicator_values."""
+    from dashboard import data
+    from dashboard.pages import country
+
+    seen = 0
+    for code in ("SDN", "COD", "SYR", "UKR", "MMR", "FRA"):
+        ids3 = [i for i in data.DEATH_INDICATORS.values() if i in data.country_indicator_ids(code)]
+        if not ids3:
+            continue
+        want = tuple(ids3) + tuple(f"{i}_{s}" for i in ids3 for s in ("low", "high"))
+        long = country._deaths_long(data.country_values(code, want), ids3)
+        for vt, ind in data.DEATH_INDICATORS.items():
+            rows = query(real, "SELECT b.year, b.value, l.value, h.value FROM indicator_values b "
+                               "LEFT JOIN indicator_values l ON l.iso3 = b.iso3 AND l.year = b.year "
+                               "AND l.indicator_id = b.indicator_id || '_low' "
+                               "LEFT JOIN indicator_values h ON h.iso3 = b.iso3 AND h.year = b.year "
+                               "AND h.indicator_id = b.indicator_id || '_high' "
+                               "WHERE b.iso3 = ? AND b.indicator_id = ? AND b.value IS NOT NULL ORDER BY b.year",
+                         [code, ind])
+            got = long.filter(pl.col("series") == vt).select("year", "value", "low", "high").rows()
+            assert got == rows, (code, vt)
+            seen += len(rows)
+    assert seen > 100

@@ -348,25 +348,17 @@ def _ewp_long(ewp: pl.DataFrame) -> pl.DataFrame:
 
 def _deaths_long(df: pl.DataFrame, ids3: list[str]) -> pl.DataFrame:
     """year, value, low, high, series: each violence type's best estimates, with the low and high estimate of the
-    same year, in violence-type order. Built from row gathers and dict lookups (a Polars filter/join plan cost
-    ~2 ms); ``indicator_values`` has one row per country, year and indicator (its key), so a year maps to one value.
-    """
-    by_ind = figures.by_value(df, "indicator_id")
-    value_type = df.schema["value"]
-    frames = []
-    for vt, ind in data.DEATH_INDICATORS.items():
-        if ind not in ids3:
-            continue
-        base = by_ind.get(ind, df.head(0))
-        years = base["year"].to_list()
-        cols = [base["year"], base["value"]]
-        for s in ("low", "high"):
-            est = by_ind.get(f"{ind}_{s}", df.head(0))
-            by_year = dict(zip(est["year"].to_list(), est["value"].to_list(), strict=True))
-            cols.append(pl.Series(s, [by_year.get(y) for y in years], dtype=value_type))
-        cols.append(pl.Series("series", [vt] * len(years), dtype=pl.String))
-        frames.append(pl.DataFrame(cols))
-    return pl.concat(frames)
+    same year, in violence-type order (``indicator_values`` has one row per country, year and indicator)."""
+    wide = df.pivot(on="indicator_id", index="year", values="value").sort("year")
+
+    def column(name: str) -> pl.Expr:
+        return pl.col(name) if name in wide.columns else pl.lit(None, df.schema["value"])
+
+    return pl.concat([
+        wide.select("year", pl.col(ind).alias("value"), column(f"{ind}_low").alias("low"),
+                    column(f"{ind}_high").alias("high"), pl.lit(vt, pl.String).alias("series"))
+        .filter(pl.col("value").is_not_null())
+        for vt, ind in data.DEATH_INDICATORS.items() if ind in ids3])
 
 
 def _simple_series(code: str, name: str, inds: tuple[str, ...], have: set[str], src_ids: list[str], gid: str,
