@@ -20,6 +20,12 @@ PILLAR_ID = "co-pillar1"
 TIMELINE_ID = "co-risk-timeline"
 
 
+def rule_details(rule: str) -> html.Details:
+    """'rule' that opens to the documented rule behind a factor's status (keyboard: the summary is focusable)."""
+    return html.Details([html.Summary("rule", className="d-inline"), " ", rule],
+                        className="d-inline factor-rule small text-muted")
+
+
 def status_badge(status: str, factor: int) -> html.Span:
     colour = risk.STATUS_COLOURS.get(status, "secondary")
     return html.Span(status, className=f"badge text-bg-{colour} me-2 factor-status",
@@ -91,10 +97,8 @@ def risk_factor_board(code: str) -> Section:
             fpx = px_by.get(f)
             fev = ev_by.get(f)
             said = plain.get(f)
-            body: list[Any] = ([html.Div([said.sentence, " ", html.Details(
-                [html.Summary("rule", className="small text-muted d-inline"),
-                 html.Span(said.rule, className="small text-muted")], className="d-inline factor-rule")],
-                className="small")] if said else [html.Div(r["reason"] or "", className="small")])
+            body: list[Any] = ([html.Div([said.sentence, " ", rule_details(said.rule)], className="small")]
+                               if said else [html.Div(r["reason"] or "", className="small")])
             if fpx is not None and fpx.height:
                 body.append(lazy_details(f"proxies-{f}", f"Proxies ({fpx.height})", _proxy_table(fpx)))
             if f == 6 and pillar.height:
@@ -109,9 +113,8 @@ def risk_factor_board(code: str) -> Section:
                 how_to = ([" Add items to ", html.Code(f"data/curated/evidence/{code}.yaml"), "."]
                           if analyst_mode() else [])
                 body.append(html.Div(["No analyst evidence recorded.", *how_to], className="small text-muted"))
-            rows.append(html.Div([
-                html.Div([status_badge(r["status"], f), html.Strong(f"{f}. {r['name']}")]),
-                html.Div(body, className="ms-4"),
+            rows.append(html.Div([  # the badge and name on one line, the block below them
+                status_badge(r["status"], f), html.Strong(f"{f}. {r['name']}"), html.Div(body, className="ms-4"),
             ], className="factor-row border-bottom py-1", id=f"co-factor-{f}"))
         groups.append(html.Div([html.H3(heading, className="h6 mt-2 mb-1"), *rows]))
     return Section.of(html.Div(groups, id=BOARD_ID), sources=sources)

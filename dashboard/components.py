@@ -195,8 +195,12 @@ clientside_callback(
 )
 
 
-def url_sync(store_id: str, dummy_id: str) -> None:
-    """Write a page's filter query string into the address bar without re-rendering the page (replaceState)."""
+def url_sync(store_id: str, dummy_id: str, on_load: bool = False) -> None:
+    """Write a page's filter query string into the address bar without re-rendering the page (replaceState).
+
+    ``on_load``: the page's layout fills the store with its normalised query, to be written at once (a bad
+    parameter dropped from the address). Otherwise the store starts empty and the first run would do nothing but
+    cost the browser a pass over every component of the page (Dash's callback bookkeeping)."""
     clientside_callback(
         """
         function(q) {
@@ -210,4 +214,5 @@ def url_sync(store_id: str, dummy_id: str) -> None:
         """,
         Output(dummy_id, "title"),
         Input(store_id, "data"),
+        prevent_initial_call=not on_load,
     )

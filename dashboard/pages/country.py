@@ -13,7 +13,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import board, data, figures, ids, narratives, params, risk
 from dashboard.components import (
-    details,
     disclaimer,
     graph,
     guarded,
@@ -21,7 +20,6 @@ from dashboard.components import (
     md_table,
     notices,
     source_list,
-    table,
     url_sync,
 )
 from dashboard.export.links import pack_buttons
@@ -208,11 +206,9 @@ def _card(f: vm.KeyFigure) -> html.Div:
 def elevated_list(factors: tuple[vm.ElevatedFactor, ...]) -> Any:
     if not factors:
         return html.P("No risk factor is elevated on the documented rules.", className="small", id=ids.CO_ELEVATED)
-    return html.Ul([html.Li([
-        html.Strong(f"{f.factor}. {f.name}"), html.Br(), html.Span(f.sentence),
-        html.Details([html.Summary("rule", className="small text-muted d-inline"),
-                      html.Span(f.rule, className="small text-muted")], className="d-inline ms-1 factor-rule"),
-    ], className="small mb-1") for f in factors], id=ids.CO_ELEVATED, className="list-unstyled mb-1")
+    return html.Ul([html.Li([html.Strong(f"{f.factor}. {f.name}", className="d-block"), f.sentence, " ",
+                             board.rule_details(f.rule)], className="small mb-1")
+                    for f in factors], id=ids.CO_ELEVATED, className="list-unstyled mb-1")
 
 
 def factors_panel(ctx: Context) -> Section:
@@ -233,7 +229,7 @@ def _levels_and_forecasts(ctx: Context) -> Section:
     gc = figures.by_value(hist, "list_id").get(risk.GCR2P, hist.head(0))
     parts: list[Any] = [board.risk_timeline(code, ctx.info["name"]), _watchlist_badges(hist)]
     if gc.height:
-        parts.append(details(f"Risk-level history ({gc.height} listings)", table(
+        parts.append(lazy_details("risk-history", f"Risk-level history ({gc.height} listings)", md_table(
             gc.with_columns(pl.col("as_of").cast(pl.String)), {"as_of": "As of", "risk_level": "Risk level",
                                                          "situation": "Situation", "source_url": "Source"})))
     ewp = data.ewp_history(code)
@@ -444,8 +440,8 @@ def build_events(code: str, y0: int, y1: int, types: list[str], layers: tuple = 
             + ("shown as 0.5° grid cells because there are more than "
                f"{data.MAX_EVENT_POINTS:,} points." if aggregated else "each point is one event."))
     summary = _by_violence_type(df) if df.height else df
-    tbl = details("Table: events by violence type", table(summary, {"violence_type": "Violence type",
-                                                                   "events": "Events", "deaths": "Deaths (best)"}))
+    tbl = lazy_details("events-by-type", "Table: events by violence type", md_table(
+        summary, {"violence_type": "Violence type", "events": "Events", "deaths": "Deaths (best)"}))
     qs = params.encode({"from": y0, "to": y1, "types": list(types_t) or ["none"],
                         "layers": [x for x in MAP_LAYERS if x in layers],
                         side_by_side.URL_PARAM: headline if headline != fresh_events.UCDP else None})

@@ -433,4 +433,4 @@ def download(n: int | None, *args: Any) -> Any:
     return {"content": text, "filename": f"r2p-explore-{s.y0}-{s.y1}.csv", "type": "text/csv", "base64": False}
 
 
-url_sync(ids.EX_QUERY, ids.EX_QUERY + "-sync")
+url_sync(ids.EX_QUERY, ids.EX_QUERY + "-sync", on_load=True)

@@ -129,4 +129,4 @@ def download(n: int | None, query: str | None) -> Any:
             "type": "text/csv", "base64": False}
 
 
-url_sync(GAP_QUERY, GAP_QUERY + "-sync")
+url_sync(GAP_QUERY, GAP_QUERY + "-sync", on_load=True)

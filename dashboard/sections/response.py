@@ -67,11 +67,11 @@ def _item(r: dict[str, Any]) -> html.Li:
     link = (r["source_url"] or "").split(" ; ")[0]
     return html.Li([
         html.Strong(r["name"]), f" · {r['kind']} · ", html.Span(r["status"] or "", className="fw-semibold"),
-        f" · {dates}", html.Br(),
+        f" · {dates}",
         html.Span([f"{r['detail']} · " if r["detail"] else "", f"{r['body']} · " if r["body"] else "",
                    "source: ", html.A(r["source_id"], href=link, target="_blank", rel="noopener noreferrer")
                    if link else r["source_id"], f" · as of {r['as_of'] or 'undated'}"],
-                  className="small text-muted"),
+                  className="small text-muted d-block"),
     ], **{"data-kind": r["kind"], "data-status": r["status"] or ""})
 
 
@@ -80,7 +80,7 @@ def _sphere(sphere: str, rows: pl.DataFrame, coverage: str, extra: list | None =
     body: list = [html.Ul(items, className="mb-1")] if items else []
     body += extra or []
     if not body:
-        body = [html.P([NOTHING, html.Br(), html.Span(f"Coverage: {coverage}.", className="small text-muted")],
+        body = [html.P([NOTHING, html.Span(f"Coverage: {coverage}.", className="small text-muted d-block")],
                        className="text-muted mb-1")]
     return html.Div([html.H3(SPHERE_TITLES[sphere], className="h6 mt-2"), *body],
                     id=f"{SECTION_ID}-{sphere}", **{"data-sphere": sphere, "data-items": str(len(items))})

@@ -37,14 +37,14 @@ def _chip(label: str, row: dict | None, fallback: str = "") -> html.Li:
     if row is None:
         arrow, word, cls = ARROWS["unchanged"]
         return html.Li([html.Span(arrow, className=f"{cls} me-1", **{"aria-hidden": "true"}),
-                        html.Span(f"{label}: {fallback or 'no change recorded'}")],
+                        f"{label}: {fallback or 'no change recorded'}"],
                        className="list-inline-item me-3 small", title="No change recorded in the log.")
     arrow, word, cls = ARROWS[_direction(row)]
     rule = RULES.get(row["kind"], "")
     text = f"{label}: {row['old_label'] or '—'} → {row['new_label'] or '—'}"
     period = f" ({row['period']})" if row["period"] else ""
     return html.Li([html.Span(arrow, className=f"{cls} me-1", **{"aria-hidden": "true"}),
-                    html.Span(f"{text}{period}"), html.Span(f" {word}", className="visually-hidden")],
+                    f"{text}{period}", html.Span(f" {word}", className="visually-hidden")],
                    className="list-inline-item me-3 small", title=f"{word}. {rule} Source: {row['source_ids']} "
                    f"({row['source_versions'] or 'version not given'}).", tabIndex=0)
 
