@@ -188,17 +188,17 @@ def key_figure_cards(figs: tuple[vm.KeyFigure, ...]) -> Any:
 
 def _card(f: vm.KeyFigure) -> html.Div:
     arrow = ARROWS.get(f.direction)
-    change = (html.Div([html.Span(arrow[0], className=f"trend-arrow {arrow[2]}", **{"aria-hidden": "true"}),
-                        html.Span(f" {arrow[1]}: ", className="visually-hidden"), f" {f.change_text}"],
+    # the arrow is read out as its word ("worse: −12.6% vs 2023"): one element, not an icon and a hidden word
+    change = (html.Div([html.Span(arrow[0], className=f"trend-arrow {arrow[2]}", role="img",
+                                  **{"aria-label": f"{arrow[1]}:"}), f" {f.change_text}"],
                        className="small key-change", **{"data-direction": f.direction})
               if arrow else html.Div(f.change_text or ("not compared: part year" if f.part_year else "no earlier "
                                                        "value"), className="small text-muted key-change"))
     title = " · ".join(x for x in (f.unit, f.source, f"range {f.range_text}" if f.range_text else "", f.note) if x)
     return html.Div([
         html.Div(f.label, className="small text-muted key-label"),
-        html.Div([html.Span(f.text, className="fs-5 fw-bold", **{"data-indicator": f.indicator_id,
-                                                                 "data-year": str(f.year)}),
-                  html.Span(f" {f.period}", className="small ms-1 key-period")]),
+        html.Span(f.text, className="fs-5 fw-bold", **{"data-indicator": f.indicator_id, "data-year": str(f.year)}),
+        html.Span(f" {f.period}", className="small ms-1 key-period"),
         change,
     ], className="key-figure border rounded px-2 py-1", title=title)
 
