@@ -157,6 +157,7 @@ class Warehouse:
         except WarehouseDamaged as exc:
             self._refuse(stamp, exc)
             return
+        replacing = self._stamp is not None or self._refused is not None  # a publish after the first open
         if self._con is not None:  # closed first: DuckDB would return its cached instance of the old file
             with contextlib.suppress(duckdb.Error):
                 self._con.close()
@@ -168,6 +169,8 @@ class Warehouse:
             log.error("warehouse %s refused: %s", self.path, self._refused[1])
             return
         self._stamp = stamp
+        if replacing:
+            _after_publish()
 
     def _refuse(self, stamp: Stamp, exc: WarehouseDamaged) -> None:
         self._refused = (stamp, str(exc))
@@ -212,6 +215,30 @@ class Warehouse:
 
 
 _WAREHOUSE: Warehouse | None = None
+_ON_PUBLISH: list[Callable[[], None]] = []  # run in a background thread when a new file is swapped in
+_REWARM: threading.Thread | None = None  # the latest such thread (tests wait for it)
+
+
+def on_publish(fn: Callable[[], None]) -> None:
+    """Run ``fn`` (the app's cache warm-up) in the background after each publish is picked up, so the first visitor
+    after an update does not pay for the catalogs and small tables every page reads (~0.2 s at 3M events)."""
+    if fn not in _ON_PUBLISH:
+        _ON_PUBLISH.append(fn)
+
+
+def _after_publish() -> None:
+    global _REWARM
+
+    def run() -> None:
+        for fn in list(_ON_PUBLISH):
+            try:
+                fn()
+            except Exception as exc:  # a file replaced again or damaged meanwhile: the pages say why; log only
+                log.warning("warm-up after a publish stopped: %s", exc)
+
+    if _ON_PUBLISH:
+        _REWARM = threading.Thread(target=run, name="warm-after-publish", daemon=True)
+        _REWARM.start()
 
 
 def configure(path: str | os.PathLike[str]) -> Warehouse:

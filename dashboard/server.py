@@ -52,6 +52,7 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
     export_routes.register(app.server)  # /export/chart|table|country/... (briefing exports)
     changes_feed.register(app.server)  # /changes.atom (issue 16)
     warm()
+    data.on_publish(warm_caches)  # a later publish is warmed in the background (the swap happens on a request)
     _APP = app
     return app
 

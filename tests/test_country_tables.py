@@ -60,3 +60,31 @@ def test_a_country_without_status_rows_still_gets_the_14_factors(real):
     sdn = risk.board("SDN")
     want = dict(query(real, "SELECT factor, status FROM risk_factor_status WHERE iso3 = 'SDN'"))
     assert {f: s for f, s in zip(sdn["factor"], sdn["status"], strict=True) if s != "no data"} == want
+
+
+def test_a_publish_is_warmed_in_the_background(shared_warehouse, tmp_path, monkeypatch):
+    """After a new file is swapped in, the catalogs and small tables are read by a background warm-up, so the first
+    country page after an update sends none of those queries itself."""
+    import os
+    import shutil
+
+    from dashboard.server import create_app
+
+    live = tmp_path / "warehouse.duckdb"
+    shutil.copy(shared_warehouse, live)
+    create_app(live)
+    assert data.risk_history("SDN").height > 0  # serving the first file
+    shutil.copy(shared_warehouse, tmp_path / "next.duckdb")
+    os.replace(tmp_path / "next.duckdb", live)  # a publish (new inode)
+    data.status()  # the next request picks it up
+    assert data._REWARM is not None
+    data._REWARM.join(timeout=60)
+    assert not data._REWARM.is_alive()
+    sent = []
+    frame = data.Warehouse.frame
+    monkeypatch.setattr(data.Warehouse, "frame", lambda self, sql, params=None: sent.append(sql) or frame(self, sql,
+                                                                                                           params))
+    assert data.risk_history("SDN").height > 0 and risk.board("SDN").height == 14
+    assert response.measures("SDN").height > 0
+    assert not [s for s in sent if "r2p_risk_levels" in s or "risk_factor_status" in s or "response_measures" in s]
+    data.configure(shared_warehouse)
