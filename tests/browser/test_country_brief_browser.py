@@ -208,3 +208,30 @@ def test_phone_event_map_is_usable(browser, base_url):
     page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(shots / "country-phone.png"))
     page.locator("#co-event-map").screenshot(path=str(shots / "country-phone-map.png"))
+
+
+def test_charts_are_not_relaid_out_at_the_same_size_but_follow_a_window_resize(browser, base_url):
+    """assets/plotly-resize.js: Dash's two resizes after each first draw are skipped when the box is unchanged (no
+    plotly_relayout), and a real resize still reaches plotly.js (the charts take the new width)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.add_init_script("""window.__relayouts = [];
+        document.addEventListener('DOMContentLoaded', () => new MutationObserver(() => {
+          document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+            if (gd.__watched || !gd.on) return; gd.__watched = true;
+            gd.on('plotly_relayout', e => window.__relayouts.push([gd.parentNode.id, Object.keys(e).join()]));
+          });
+        }).observe(document.body, {childList: true, subtree: true}));""")
+    page.goto(f"{base_url}/country/SDN")
+    page.wait_for_selector("#co-event-map .scattergeo", timeout=30_000)
+    page.wait_for_timeout(1500)  # Dash's resizes come 50–100 ms after each draw
+    charts = page.evaluate("() => document.querySelectorAll('.js-plotly-plot').length")
+    assert charts >= 6
+    assert page.evaluate("() => window.__relayouts") == []
+    assert page.evaluate("() => typeof Plotly.Plots.resize.r2pSkipsUnchanged") == "boolean"
+    before = page.evaluate("() => document.querySelector('#co-deaths .js-plotly-plot')._fullLayout.width")
+    page.set_viewport_size({"width": 1000, "height": 900})
+    page.wait_for_function("w => document.querySelector('#co-deaths .js-plotly-plot')._fullLayout.width < w - 200",
+                           arg=before, timeout=10_000)
+    assert any("autosize" in keys for _, keys in page.evaluate("() => window.__relayouts"))
+    context.close()
