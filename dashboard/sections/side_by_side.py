@@ -211,4 +211,7 @@ clientside_callback(
     """,
     Output(PICKED_SYNC_ID, "title"),
     Input(PICKED_ID, "data"),
+    # not on load: the store then holds the pick the page read from its own address (a run would change nothing
+    # and costs the browser Dash's callback bookkeeping over every component of the page)
+    prevent_initial_call=True,
 )
