@@ -209,8 +209,9 @@ class Warehouse:
 
     def close(self) -> None:
         with self._lock:
-            if self._con is not None:
-                self._con.close()
+            if self._con is not None:  # a query still running on another thread: dropped, freed when it ends
+                with contextlib.suppress(duckdb.Error):
+                    self._con.close()
             self._con, self._stamp, self._refused = None, None, None
 
 
@@ -244,6 +245,8 @@ def _after_publish() -> None:
 def configure(path: str | os.PathLike[str]) -> Warehouse:
     """Point the query layer at a warehouse file (app start-up, tests)."""
     global _WAREHOUSE
+    if _REWARM is not None:  # a warm-up after a publish still reading the old file: let it finish first
+        _REWARM.join(timeout=30)
     if _WAREHOUSE is not None:
         _WAREHOUSE.close()
     _WAREHOUSE = Warehouse(path)
