@@ -129,7 +129,8 @@ def board(iso3: str) -> pl.DataFrame:
     # no status rows gets the 14 factors as 'no data' from the same query
     if iso3 in _BOARD:
         return _readable(_BOARD.rows(iso3))
-    return _readable(warehouse().frame(_BOARD_SQL.format(countries="(SELECT ? AS iso3)"), [iso3]))
+    return _readable(warehouse().frame(_BOARD_SQL.format(countries="(SELECT ? AS iso3)"), [iso3])
+                     .drop(data.SLICE_KEY))
 
 
 _BOARD_SQL = (

@@ -58,6 +58,7 @@ def test_a_country_without_status_rows_still_gets_the_14_factors(real):
     assert board["factor"].to_list() == list(range(1, 15))
     assert set(board["status"]) == {"no data"}
     sdn = risk.board("SDN")
+    assert board.schema == sdn.schema  # the same columns as a country read from the whole table
     want = dict(query(real, "SELECT factor, status FROM risk_factor_status WHERE iso3 = 'SDN'"))
     assert {f: s for f, s in zip(sdn["factor"], sdn["status"], strict=True) if s != "no data"} == want
 
