@@ -28,10 +28,10 @@
   }
 
   if (window.Plotly) { wrap(window.Plotly); return; }
-  var current;
+  var prior = Object.getOwnPropertyDescriptor(window, 'Plotly'), current;  // another asset may hook it too
   Object.defineProperty(window, 'Plotly', {
     configurable: true, enumerable: true,
-    get: function () { return current; },
-    set: function (value) { current = value; wrap(value); }
+    get: function () { return prior && prior.get ? prior.get() : current; },
+    set: function (value) { if (prior && prior.set) { prior.set(value); } current = value; wrap(value); }
   });
 })();

@@ -235,3 +235,51 @@ def test_charts_are_not_relaid_out_at_the_same_size_but_follow_a_window_resize(b
                            arg=before, timeout=10_000)
     assert any("autosize" in keys for _, keys in page.evaluate("() => window.__relayouts"))
     context.close()
+
+
+DRAWN = "sel => Boolean(document.querySelector(sel + ' .js-plotly-plot')?._fullLayout)"
+
+
+def test_charts_off_screen_wait_until_they_come_near_and_are_drawn_for_print(browser, base_url):
+    """assets/plotly-lazy.js: with the browser never idle (requestIdleCallback stubbed), a chart 3+ screens below the
+    brief is not drawn until it is scrolled near; the event map further down is still not drawn; a print draws it."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script("window.requestIdleCallback = () => 0;")
+    page = context.new_page()
+    page.goto(f"{base_url}/country/SDN")
+    page.wait_for_selector("#co-cards .key-figure", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+    page.wait_for_timeout(1500)  # time enough to draw them all, were they drawn at once
+    assert page.evaluate("() => document.querySelector('#co-deaths').getBoundingClientRect().top") > 2 * 900
+    assert not page.evaluate(DRAWN, "#co-deaths")
+    assert not page.evaluate(DRAWN, "#co-event-map")
+    assert page.evaluate("() => document.querySelectorAll('.dash-graph--pending').length") >= 8
+    page.evaluate("() => document.querySelector('#co-deaths').scrollIntoView()")
+    page.wait_for_function(DRAWN, arg="#co-deaths", timeout=10_000)
+    assert page.evaluate("() => document.querySelector('#co-deaths .main-svg').getBoundingClientRect().width") > 1000
+    page.wait_for_timeout(500)
+    assert not page.evaluate(DRAWN, "#co-event-map")  # 2+ screens further down
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    page.wait_for_selector("#co-event-map .scattergeo", state="attached", timeout=10_000)
+    assert page.evaluate("() => document.querySelectorAll('.dash-graph--pending').length") == 0
+    context.close()
+
+
+def test_charts_off_screen_are_drawn_when_the_page_is_idle(browser, base_url):
+    """Without scrolling, every chart of the page is drawn once the browser is idle, one after another in page order
+    (so nothing is missing when the reader gets there)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script("""window.__drawn = [];
+        new MutationObserver(() => document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+          if (!gd.__seen && gd._fullLayout) { gd.__seen = true; window.__drawn.push(gd.parentNode.id); }
+        })).observe(document, {childList: true, subtree: true, attributes: true});""")
+    page = context.new_page()
+    page.goto(f"{base_url}/country/SDN")
+    page.wait_for_selector("#co-cards .key-figure", timeout=30_000)
+    page.wait_for_function("() => document.querySelectorAll('.dash-graph').length >= 8"
+                           " && !document.querySelector('.dash-graph--pending')", timeout=30_000)
+    graphs = page.evaluate("() => [...document.querySelectorAll('.dash-graph')].map(g => g.id)")
+    assert page.evaluate("() => window.scrollY") == 0
+    assert page.evaluate("() => window.__drawn") == graphs
+    assert page.query_selector("#co-event-map .scattergeo")
+    context.close()
