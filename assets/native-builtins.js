@@ -1,4 +1,6 @@
-/* Dash loads @babel/polyfill 7 (core-js 2) for old browsers. In current browsers it still swaps String#trim and
+/* Only when Dash's own polyfill is served (R2P_POLYFILL=babel; by default dashboard/polyfill.py answers its URL
+ * with regenerator-runtime alone, and this file changes nothing). Dash loads @babel/polyfill 7 (core-js 2) for old
+ * browsers. In current browsers it still swaps String#trim and
  * parseFloat/parseInt for regex-based copies (its whitespace check expects U+180E, which Unicode 6.3 dropped), and
  * plotly.js calls them for every colour and number it reads: ~70 ms of a country page's load on a slow machine.
  * This file runs twice: first in <head>, before the polyfill, where it keeps the browser's own functions; then as

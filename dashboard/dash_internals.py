@@ -5,6 +5,9 @@ Three patches, all for speed, none changing what a user receives (tests/test_ben
 2. the callback route's Flask view is wrapped by the response cache (``dashboard.response_cache.wrap``);
 3. ``app.interpolate_index`` loads ``assets/native-builtins.js`` before every other script.
 
+Two more modules answer fixed Dash resource URLs with other files, each checked against the installed Dash by its
+test: ``dashboard.plotly_bundle`` (plotly.js) and ``dashboard.polyfill`` (@babel/polyfill).
+
 One switch: ``R2P_DASH_PATCHES=0`` turns all three off (Dash as shipped). They are also left off, with a warning,
 when the installed Dash is not the version they were checked with (``CHECKED_DASH``, the pin in requirements.txt;
 tests/test_dash_internals.py fails when the pin moves, so the check is redone on purpose, not by accident).

@@ -13,7 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, html
 
-from dashboard import changes_feed, dash_internals, data, http_edges, ids, plotly_bundle, search, security
+from dashboard import changes_feed, dash_internals, data, http_edges, ids, plotly_bundle, polyfill, search, security
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("overview", "country", "explore", "sources", "response_gaps", "changes", "not_found_404")
@@ -47,6 +47,7 @@ def create_app(db: str | os.PathLike[str] | None = None) -> Dash:
     app.server.wsgi_app = http_edges.close_after_errors(app.server.wsgi_app)  # close the connection after errors
     dash_internals.install(app)  # response cache, orjson encoder, native builtins first (the Dash patches)
     plotly_bundle.serve(app)  # plotly.js's geo build (1.4 MB) instead of the full 4.8 MB, when installed
+    polyfill.serve(app)  # regenerator-runtime (25 kB) instead of @babel/polyfill's 100 kB of core-js 2
     from dashboard.export import routes as export_routes
 
     export_routes.register(app.server)  # /export/chart|table|country/... (briefing exports)
