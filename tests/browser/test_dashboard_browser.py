@@ -192,7 +192,8 @@ def test_browser_runs_plotly_geo_build_with_exactly_the_apps_trace_types(visit):
 def test_browser_gets_regenerator_runtime_not_babel_polyfill_and_keeps_its_own_builtins(visit):
     """dashboard/polyfill.py: Dash's polyfill URL brings regenerator-runtime only (what Dash's async code needs: the
     lazily loaded dropdown, slider, graph and grid chunks all work), so core-js 2 never replaces the browser's own
-    functions; assets/native-builtins.js guards the same functions when Dash's polyfill is served (R2P_POLYFILL=babel)."""
+    functions; assets/native-builtins.js guards the same functions when Dash's own polyfill is served
+    (R2P_POLYFILL=babel)."""
     visit.go("/explore", "#ex-grid .ag-row")
     visit.page.wait_for_selector("#ex-scatter-graph .scatterlayer")
     state = visit.page.evaluate("""() => ({
