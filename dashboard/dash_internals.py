@@ -5,8 +5,9 @@ Three patches, all for speed, none changing what a user receives (tests/test_ben
 2. the callback route's Flask view is wrapped by the response cache (``dashboard.response_cache.wrap``);
 3. ``app.interpolate_index`` loads ``assets/native-builtins.js`` before every other script.
 
-Two more modules answer fixed Dash resource URLs with other files, each checked against the installed Dash by its
-test: ``dashboard.plotly_bundle`` (plotly.js) and ``dashboard.polyfill`` (@babel/polyfill).
+Two more modules answer fixed Dash resource URLs with other files through ``replace_resource`` below, each checked
+against the installed Dash by its test: ``dashboard.plotly_bundle`` (plotly.js) and ``dashboard.polyfill``
+(@babel/polyfill).
 
 One switch: ``R2P_DASH_PATCHES=0`` turns all three off (Dash as shipped). They are also left off, with a warning,
 when the installed Dash is not the version they were checked with (``CHECKED_DASH``, the pin in requirements.txt;
@@ -21,6 +22,8 @@ from typing import Any
 
 import dash
 from dash import Dash
+from dash.fingerprint import check_fingerprint
+from flask import Response, request
 
 from dashboard import fast_json, response_cache
 
@@ -83,3 +86,19 @@ def restore(app: Dash, saved: tuple[Any, Any]) -> None:
     from dash import _callback
 
     _callback.to_json, app.server.view_functions[CALLBACK_ROUTE] = saved
+
+
+def replace_resource(app: Dash, namespace: str, path: str, body: bytes, etag: str) -> None:
+    """Answer Dash's URL for component-suite file ``namespace``/``path`` (whatever its fingerprint) with ``body``."""
+    prefix = f"{app.config.routes_pathname_prefix}_dash-component-suites/{namespace}/"
+
+    @app.server.before_request
+    def _replaced() -> Response | None:
+        if not request.path.startswith(prefix) or request.method not in ("GET", "HEAD"):
+            return None
+        if check_fingerprint(request.path[len(prefix):])[0] != path:
+            return None
+        response = Response(body, mimetype="application/javascript")
+        response.set_etag(etag)
+        response.cache_control.no_cache = True  # revalidate (a 304) so an upgrade is never mixed with old code
+        return response.make_conditional(request)

@@ -25,9 +25,8 @@ import tempfile
 from pathlib import Path
 
 from dash import Dash
-from dash.fingerprint import check_fingerprint
-from flask import Response, request
 
+from dashboard import dash_internals
 from dashboard.topojson import PLOTLYJS, npm_pack
 
 log = logging.getLogger(__name__)
@@ -92,20 +91,7 @@ def serve(app: Dash, path: Path = BUNDLE) -> str:
     """Answer Dash's plotly.js URL with the geo bundle when it can be used; return which bundle is served."""
     if which(path) != "geo":
         return "full"
-    body = path.read_bytes()
-    prefix = f"{app.config.routes_pathname_prefix}_dash-component-suites/plotly/"
-
-    @app.server.before_request
-    def _geo_bundle() -> Response | None:
-        if not request.path.startswith(prefix) or request.method not in ("GET", "HEAD"):
-            return None
-        if check_fingerprint(request.path[len(prefix):])[0] != DASH_PLOTLY_PATH:
-            return None
-        response = Response(body, mimetype="application/javascript")
-        response.set_etag(SHA256)
-        response.cache_control.no_cache = True  # revalidate (a 304) so an upgrade is never mixed with old code
-        return response.make_conditional(request)
-
+    dash_internals.replace_resource(app, "plotly", DASH_PLOTLY_PATH, path.read_bytes(), SHA256)
     return "geo"
 
 

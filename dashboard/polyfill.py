@@ -17,8 +17,8 @@ import os
 from pathlib import Path
 
 from dash import Dash
-from dash.fingerprint import check_fingerprint
-from flask import Response, request
+
+from dashboard import dash_internals
 
 RUNTIME = Path(__file__).resolve().parent / "static" / "regenerator-runtime.js"
 SHA256 = "e4fa2bcc7507e23fb226bad104bd3c526149ebc9891afbc4bb3a4a0c88afded3"
@@ -38,18 +38,5 @@ def serve(app: Dash) -> str:
     """Install the substitution on ``app``; return which file the browser will get."""
     if which() == "babel":
         return "babel"
-    body = RUNTIME.read_bytes()
-    prefix = f"{app.config.routes_pathname_prefix}_dash-component-suites/dash/"
-
-    @app.server.before_request
-    def _regenerator_runtime() -> Response | None:
-        if not request.path.startswith(prefix) or request.method not in ("GET", "HEAD"):
-            return None
-        if check_fingerprint(request.path[len(prefix):])[0] != DASH_POLYFILL_PATH:
-            return None
-        response = Response(body, mimetype="application/javascript")
-        response.set_etag(SHA256)
-        response.cache_control.no_cache = True  # revalidate (a 304): an upgrade is never mixed with old code
-        return response.make_conditional(request)
-
+    dash_internals.replace_resource(app, "dash", DASH_POLYFILL_PATH, RUNTIME.read_bytes(), SHA256)
     return "regenerator-runtime"
