@@ -36,6 +36,8 @@ def open_page(browser, base_url: str, width: int, height: int, bypass_csp: bool 
     page = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp).new_page()
     page.goto(f"{base_url}/country/SDN")
     page.wait_for_selector("#co-event-map .scattergeo", timeout=30_000)
+    # every chart drawn (those off screen are drawn at idle moments: assets/plotly-lazy.js)
+    page.wait_for_function("() => !document.querySelector('.dash-graph--pending')", timeout=30_000)
     return page
 
 
